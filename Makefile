@@ -1,0 +1,102 @@
+# Vesta: `make` builds the hypervisor and host tools, `make run` boots it in
+# QEMU, `make test` runs every test, `make bench` prints figures.
+
+BUILD   := build
+HV_ELF  := $(BUILD)/vesta.elf
+BUNDLE  := $(BUILD)/bundle.cpio
+ISO     := $(BUILD)/vesta.iso
+
+# Debian packages each entry point needs; scripts/ensure-packages.sh installs
+# the missing ones.
+BUILD_PKGS := gcc make binutils cpio
+RUN_PKGS   := $(BUILD_PKGS) qemu-system-x86
+ISO_PKGS   := grub-pc-bin grub-common xorriso mtools
+# Fragments add UNIT_PKGS, FUZZ_PKGS and INTEGRATION_PKGS (hence `=`).
+TEST_PKGS   = $(RUN_PKGS) $(ISO_PKGS) $(UNIT_PKGS) $(FUZZ_PKGS) $(INTEGRATION_PKGS)
+
+QEMU       := qemu-system-x86_64
+QEMU_SMP   ?= 2
+QEMU_MEM   ?= 2G
+QEMU_ARGS  := -accel tcg -cpu EPYC -smp $(QEMU_SMP) -m $(QEMU_MEM) -no-reboot
+VESTA_CMDLINE ?= loglevel=info
+
+# ---------------------------------------------------------------- hypervisor
+HV_CC := gcc
+HV_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror \
+	-ffreestanding -fno-builtin-printf -fno-pic -fno-pie -fno-stack-protector \
+	-fno-omit-frame-pointer -fno-strict-aliasing -mno-red-zone \
+	-mgeneral-regs-only -mcmodel=small -fcf-protection=none \
+	-I. -Ihv -Iinclude -MMD -MP
+HV_ASFLAGS := $(filter-out -std=gnu11,$(HV_CFLAGS)) -D__ASSEMBLY__
+HV_LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none \
+	-Wl,-z,max-page-size=0x1000 -Wl,-z,noexecstack -Wl,--no-warn-rwx-segments \
+	-T hv/arch/x86/linker.ld
+
+HV_SRCS := $(wildcard hv/arch/x86/boot/*.S hv/arch/x86/*.S \
+	hv/arch/x86/boot/*.c hv/arch/x86/*.c hv/arch/x86/svm/*.c \
+	hv/core/*.c hv/vdev/*.c lib/*.c)
+HV_OBJS := $(patsubst %,$(BUILD)/hv-obj/%.o,$(HV_SRCS))
+
+.PHONY: all hv tools bundle run iso test unit-test integration-test fuzz-smoke \
+	bench deps-build deps-run deps-test clean
+
+all: hv tools bundle
+
+hv: $(HV_ELF)
+
+$(BUILD)/hv-obj/%.c.o: %.c
+	@mkdir -p $(dir $@)
+	$(HV_CC) $(HV_CFLAGS) -c $< -o $@
+
+$(BUILD)/hv-obj/%.S.o: %.S
+	@mkdir -p $(dir $@)
+	$(HV_CC) $(HV_ASFLAGS) -c $< -o $@
+
+$(HV_ELF): $(HV_OBJS) hv/arch/x86/linker.ld
+	$(HV_CC) $(HV_CFLAGS) $(HV_LDFLAGS) -o $@ $(HV_OBJS)
+
+-include $(HV_OBJS:.o=.d)
+
+# ------------------------------------------------------- packages, fragments
+deps-build:
+	@scripts/ensure-packages.sh $(BUILD_PKGS)
+deps-run:
+	@scripts/ensure-packages.sh $(RUN_PKGS)
+deps-test:
+	@scripts/ensure-packages.sh $(TEST_PKGS)
+
+include tools/tools.mk
+include tests/unit/unit.mk
+include tests/fuzz/fuzz.mk
+include tests/integration/integration.mk
+include bench/bench.mk
+
+# ------------------------------------------------------------ demo bundle
+# The demo bundle: everything under bundle/ in a cpio newc archive.
+BUNDLE_FILES := $(shell find bundle -type f 2>/dev/null)
+bundle: $(BUNDLE)
+$(BUNDLE): $(MKBUNDLE) $(BUNDLE_FILES)
+	@mkdir -p $(dir $@)
+	$(MKBUNDLE) -o $@ bundle
+
+# ----------------------------------------------------------------- run, iso
+run: deps-run
+	$(MAKE) all
+	$(QEMU) $(QEMU_ARGS) -nographic -kernel $(HV_ELF) -initrd $(BUNDLE) \
+		-append "$(VESTA_CMDLINE)"
+
+iso: $(ISO)
+$(ISO): $(HV_ELF) $(BUNDLE) scripts/mkiso.sh
+	@scripts/ensure-packages.sh $(ISO_PKGS)
+	scripts/mkiso.sh $(HV_ELF) $(BUNDLE) $@
+
+# -------------------------------------------------------------------- tests
+# Quick unit tests first, so that a broken build fails fast.
+test: deps-test
+	$(MAKE) unit-test
+	$(MAKE) fuzz-smoke
+	$(MAKE) all iso
+	$(MAKE) integration-test
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,3 @@
+# placeholder, replaced by the tools helper
+MKBUNDLE := $(BUILD)/tools/mkbundle
+tools: $(MKBUNDLE)
