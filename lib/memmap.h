@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define PAGE_SIZE 4096ull
+#define PAGE_SIZE UINT64_C(4096)
 #define PAGE_SHIFT 12
 
 /* E820 / Multiboot2 / PVH all number their types the same way (ACPI 6.5,

@@ -1,0 +1,80 @@
+/*
+ * Start-up code of the secondary CPUs. smp.c copies it to TRAMPOLINE_PHYS
+ * and fills ap_params; a STARTUP IPI starts the CPU here in real mode with
+ * CS = TRAMPOLINE_PHYS >> 4, IP = 0. It goes through protected mode into
+ * long mode on the boot page tables (identity, first 4 GiB) and jumps to
+ * ap_entry(percpu) on its own stack. Code and data here are addressed as
+ * TRAMPOLINE_PHYS + offset, since this is not where it was linked.
+ */
+#include "arch/x86/layout.h"
+
+#define AT(label) (TRAMPOLINE_PHYS + ((label) - ap_trampoline_start))
+
+	.section .rodata
+	.balign 16
+	.globl ap_trampoline_start
+ap_trampoline_start:
+	.code16
+	cli
+	cld
+	movw %cs, %ax
+	movw %ax, %ds
+	lgdtl (tramp_gdt_ptr - ap_trampoline_start)
+	movl %cr0, %eax
+	orl $1, %eax			/* CR0.PE */
+	movl %eax, %cr0
+	ljmpl $SEL_CODE32, $AT(tramp32)
+
+	.code32
+tramp32:
+	movw $SEL_DATA, %ax
+	movw %ax, %ds
+	movw %ax, %es
+	movw %ax, %ss
+	movl %cr4, %eax
+	orl $0x20, %eax			/* CR4.PAE */
+	movl %eax, %cr4
+	movl AT(ap_params_cr3), %eax
+	movl %eax, %cr3
+	movl $0xc0000080, %ecx		/* EFER: LME | NXE */
+	rdmsr
+	orl $((1 << 8) | (1 << 11)), %eax
+	wrmsr
+	movl %cr0, %eax
+	orl $0x80010000, %eax		/* CR0.PG | CR0.WP */
+	movl %eax, %cr0
+	ljmp $SEL_CODE64, $AT(tramp64)
+
+	.code64
+tramp64:
+	movq AT(ap_params_stack), %rsp
+	movq AT(ap_params_percpu), %rdi
+	movq AT(ap_params_entry), %rax
+	xorl %ebp, %ebp
+	jmp *%rax
+
+	.balign 16
+tramp_gdt:
+	.quad 0
+	.quad 0x00af9a000000ffff	/* SEL_CODE64 */
+	.quad 0x00cf92000000ffff	/* SEL_DATA */
+	.quad 0x00cf9a000000ffff	/* SEL_CODE32 */
+tramp_gdt_end:
+tramp_gdt_ptr:
+	.short tramp_gdt_end - tramp_gdt - 1
+	.long AT(tramp_gdt)
+
+	/* struct ap_params in smp.c */
+	.balign 8
+	.globl ap_params
+ap_params:
+ap_params_cr3:
+	.quad 0
+ap_params_stack:
+	.quad 0
+ap_params_percpu:
+	.quad 0
+ap_params_entry:
+	.quad 0
+	.globl ap_trampoline_end
+ap_trampoline_end:
