@@ -52,8 +52,22 @@ $(BUILD)/hv-obj/%.S.o: %.S
 	@mkdir -p $(dir $@)
 	$(HV_CC) $(HV_ASFLAGS) -c $< -o $@
 
-$(HV_ELF): $(HV_OBJS) hv/arch/x86/linker.ld
+# Two links: the first without a symbol table, the second with the table
+# made from the first. The function addresses must come out the same.
+HV_NOSYMS := $(BUILD)/vesta-nosyms.elf
+HV_KSYMS  := $(BUILD)/ksyms.S
+
+$(HV_NOSYMS): $(HV_OBJS) hv/arch/x86/linker.ld
 	$(HV_CC) $(HV_CFLAGS) $(HV_LDFLAGS) -o $@ $(HV_OBJS)
+
+$(HV_KSYMS): $(HV_NOSYMS) scripts/gen-ksyms.sh
+	scripts/gen-ksyms.sh $< > $@
+
+$(HV_ELF): $(HV_NOSYMS) $(HV_KSYMS)
+	$(HV_CC) $(HV_CFLAGS) $(HV_LDFLAGS) -o $@ $(HV_OBJS) $(HV_KSYMS)
+	@scripts/gen-ksyms.sh $@ | cmp -s - $(HV_KSYMS) || \
+		{ echo "error: the symbol table moved code; see linker.ld" >&2; \
+		  rm -f $@; exit 1; }
 
 -include $(HV_OBJS:.o=.d)
 

@@ -62,7 +62,7 @@ static __attribute__((noreturn)) void trap_panic(const struct trap_frame *f)
 
 	if (!panic_begin())
 		cpu_halt_forever();
-	console_printf("PANIC: cpu %u: %s, vector=%lu error=%#lx\n", cpu->index,
+	console_printf("PANIC: cpu %u: %s, vector=%lu error=0x%lx\n", cpu->index,
 		       name ? name : "reserved exception", f->vector,
 		       f->error_code);
 	print_registers(f);

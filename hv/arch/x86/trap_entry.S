@@ -5,6 +5,10 @@
 	.section .text
 	.code64
 
+/* Offset of the interrupted RIP from RSP once the registers are pushed:
+ * 15 registers, vector and error code. */
+#define TRAP_FRAME_RIP (17 * 8)
+
 /* Exceptions that push an error code, AMD APM vol. 2, 8.2. */
 #define HAS_ERROR_CODE(v) ((v) == 8 || ((v) >= 10 && (v) <= 14) || \
 	(v) == 17 || (v) == 21 || (v) == 29 || (v) == 30)
@@ -40,8 +44,14 @@ trap_common:
 	pushq %r14
 	pushq %r15
 	cld
-	movq %rsp, %rdi
+	/* A frame record (interrupted RIP, RBP), so stack traces run on
+	 * through the interruption into the code it stopped. */
+	pushq TRAP_FRAME_RIP(%rsp)
+	pushq %rbp
+	movq %rsp, %rbp
+	leaq 16(%rsp), %rdi
 	call trap_dispatch
+	addq $16, %rsp
 	popq %r15
 	popq %r14
 	popq %r13
