@@ -8,7 +8,7 @@ ISO     := $(BUILD)/vesta.iso
 
 # Debian packages each entry point needs; scripts/ensure-packages.sh installs
 # the missing ones.
-BUILD_PKGS := gcc make binutils cpio
+BUILD_PKGS := gcc libc6-dev make binutils cpio
 RUN_PKGS   := $(BUILD_PKGS) qemu-system-x86
 ISO_PKGS   := grub-pc-bin grub-common xorriso mtools
 # Fragments add UNIT_PKGS, FUZZ_PKGS and INTEGRATION_PKGS (hence `=`).
@@ -87,7 +87,7 @@ include bench/bench.mk
 
 # ------------------------------------------------------------ demo bundle
 # The demo bundle: everything under bundle/ in a cpio newc archive.
-BUNDLE_FILES := $(shell find bundle -type f 2>/dev/null)
+BUNDLE_FILES := $(shell find bundle 2>/dev/null)
 bundle: $(BUNDLE)
 $(BUNDLE): $(MKBUNDLE) $(BUNDLE_FILES)
 	@mkdir -p $(dir $@)
