@@ -1,1 +1,79 @@
-# placeholder
+# libFuzzer targets, one per tests/fuzz/fuzz_NAME.c, over the lib/ parsers.
+# `make fuzz-smoke` runs each for FUZZ_RUNS inputs (seconds in all);
+# `make fuzz` runs each for FUZZ_TIME seconds. Seeds are generated into
+# $(BUILD)/fuzz/seeds/NAME/ by tests/fuzz/gen_seeds.c; inputs the fuzzer
+# finds interesting accumulate in $(BUILD)/fuzz/corpus/NAME/, and a crash
+# leaves its input in $(BUILD)/fuzz/ (crash-*) with the log in NAME.log.
+
+# clang 14 and its compiler-rt, which holds libclang_rt.fuzzer.
+FUZZ_PKGS := clang libclang-rt-14-dev
+
+FUZZ_CC := clang
+FUZZ_SANITIZERS := address,undefined
+FUZZ_CFLAGS := -g -O1 -fno-sanitize-recover=all -fno-omit-frame-pointer \
+	-Wall -Wextra -Werror -I.
+FUZZ_RUNS ?= 50000
+FUZZ_TIME ?= 60
+# A guard on each smoke run, should slow inputs pile up in the corpus.
+FUZZ_SMOKE_MAX_TIME ?= 20
+
+FUZZ_DIR := $(BUILD)/fuzz
+FUZZ_NAMES := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BINS := $(FUZZ_NAMES:%=$(FUZZ_DIR)/fuzz_%)
+# lib/ instrumented for coverage, without libFuzzer's main (fuzzer-no-link);
+# lib/string.c stays out, libc has those functions on the host.
+FUZZ_LIB_SRCS := $(filter-out lib/string.c,$(wildcard lib/*.c))
+FUZZ_LIB_OBJS := $(patsubst lib/%.c,$(FUZZ_DIR)/lib/%.o,$(FUZZ_LIB_SRCS))
+FUZZ_LIB := $(FUZZ_DIR)/libvesta-fuzz.a
+FUZZ_SEEDGEN := $(FUZZ_DIR)/gen_seeds
+FUZZ_SEEDS := $(FUZZ_DIR)/seeds/.stamp
+
+.PHONY: fuzz fuzz-smoke fuzz-build fuzz-deps
+
+fuzz-deps:
+	@scripts/ensure-packages.sh $(FUZZ_PKGS)
+
+$(FUZZ_DIR)/lib/%.o: lib/%.c | fuzz-deps
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link,$(FUZZ_SANITIZERS) \
+		-MMD -MP -c $< -o $@
+
+$(FUZZ_LIB): $(FUZZ_LIB_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIB) | fuzz-deps
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer,$(FUZZ_SANITIZERS) \
+		$< -o $@ $(FUZZ_LIB)
+
+$(FUZZ_SEEDGEN): tests/fuzz/gen_seeds.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -O1 -Wall -Wextra -Werror $< -o $@
+
+$(FUZZ_SEEDS): $(FUZZ_SEEDGEN)
+	rm -rf $(FUZZ_DIR)/seeds
+	$(FUZZ_SEEDGEN) $(FUZZ_DIR)/seeds
+	@touch $@
+
+fuzz-build: $(FUZZ_BINS) $(FUZZ_SEEDS)
+
+# Runs target $(1) with libFuzzer options $(2); prints the log's tail and
+# fails on a crash. New corpus entries go to the first directory.
+define fuzz_run
+	@mkdir -p $(FUZZ_DIR)/corpus/$(1)
+	@echo "== fuzz_$(1) $(2)"
+	@cd $(FUZZ_DIR) && ./fuzz_$(1) $(2) corpus/$(1) seeds/$(1) \
+		> $(1).log 2>&1 \
+		|| { tail -n 40 $(1).log; echo "fuzz_$(1) FAILED (log: $(FUZZ_DIR)/$(1).log)"; exit 1; }
+	@grep -E '^Done [0-9]+ runs' $(FUZZ_DIR)/$(1).log || tail -n 3 $(FUZZ_DIR)/$(1).log
+
+endef
+
+fuzz-smoke: fuzz-build
+	$(foreach t,$(FUZZ_NAMES),$(call fuzz_run,$(t),-runs=$(FUZZ_RUNS) -max_total_time=$(FUZZ_SMOKE_MAX_TIME)))
+
+fuzz: fuzz-build
+	$(foreach t,$(FUZZ_NAMES),$(call fuzz_run,$(t),-max_total_time=$(FUZZ_TIME)))
+
+-include $(FUZZ_LIB_OBJS:.o=.d)
