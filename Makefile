@@ -37,10 +37,10 @@ HV_SRCS := $(wildcard hv/arch/x86/boot/*.S hv/arch/x86/*.S \
 	hv/core/*.c hv/vdev/*.c lib/*.c)
 HV_OBJS := $(patsubst %,$(BUILD)/hv-obj/%.o,$(HV_SRCS))
 
-.PHONY: all hv tools bundle run iso test unit-test integration-test fuzz-smoke \
+.PHONY: all hv tools run iso test unit-test integration-test fuzz-smoke \
 	bench deps-build deps-run deps-test clean
 
-all: hv tools bundle
+all: hv tools $(BUNDLE)
 
 hv: $(HV_ELF)
 
@@ -88,7 +88,6 @@ include bench/bench.mk
 # ------------------------------------------------------------ demo bundle
 # The demo bundle: everything under bundle/ in a cpio newc archive.
 BUNDLE_FILES := $(shell find bundle 2>/dev/null)
-bundle: $(BUNDLE)
 $(BUNDLE): $(MKBUNDLE) $(BUNDLE_FILES)
 	@mkdir -p $(dir $@)
 	$(MKBUNDLE) -o $@ bundle
