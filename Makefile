@@ -20,6 +20,10 @@ QEMU_MEM   ?= 2G
 QEMU_ARGS  := -accel tcg -cpu EPYC -smp $(QEMU_SMP) -m $(QEMU_MEM) -no-reboot
 VESTA_CMDLINE ?= loglevel=info
 
+# Quiet build lines; `make V=1` shows the full commands.
+Q := $(if $(V),,@)
+quiet = $(if $(V),,@echo "  $(1) $(2)";)
+
 # ---------------------------------------------------------------- hypervisor
 HV_CC := gcc
 HV_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror \
@@ -46,11 +50,11 @@ hv: $(HV_ELF)
 
 $(BUILD)/hv-obj/%.c.o: %.c
 	@mkdir -p $(dir $@)
-	$(HV_CC) $(HV_CFLAGS) -c $< -o $@
+	$(call quiet,CC,$<) $(HV_CC) $(HV_CFLAGS) -c $< -o $@
 
 $(BUILD)/hv-obj/%.S.o: %.S
 	@mkdir -p $(dir $@)
-	$(HV_CC) $(HV_ASFLAGS) -c $< -o $@
+	$(call quiet,AS,$<) $(HV_CC) $(HV_ASFLAGS) -c $< -o $@
 
 # Two links: the first without a symbol table, the second with the table
 # made from the first. The function addresses must come out the same.
@@ -58,13 +62,13 @@ HV_NOSYMS := $(BUILD)/vesta-nosyms.elf
 HV_KSYMS  := $(BUILD)/ksyms.S
 
 $(HV_NOSYMS): $(HV_OBJS) hv/arch/x86/linker.ld
-	$(HV_CC) $(HV_CFLAGS) $(HV_LDFLAGS) -o $@ $(HV_OBJS)
+	$(call quiet,LD,$@) $(HV_CC) $(HV_CFLAGS) $(HV_LDFLAGS) -o $@ $(HV_OBJS)
 
 $(HV_KSYMS): $(HV_NOSYMS) scripts/gen-ksyms.sh
-	scripts/gen-ksyms.sh $< > $@
+	$(call quiet,GEN,$@) scripts/gen-ksyms.sh $< > $@
 
 $(HV_ELF): $(HV_NOSYMS) $(HV_KSYMS)
-	$(HV_CC) $(HV_CFLAGS) $(HV_LDFLAGS) -o $@ $(HV_OBJS) $(HV_KSYMS)
+	$(call quiet,LD,$@) $(HV_CC) $(HV_CFLAGS) $(HV_LDFLAGS) -o $@ $(HV_OBJS) $(HV_KSYMS)
 	@scripts/gen-ksyms.sh $@ | cmp -s - $(HV_KSYMS) || \
 		{ echo "error: the symbol table moved code; see linker.ld" >&2; \
 		  rm -f $@; exit 1; }

@@ -12,6 +12,7 @@
 #define SEL_DATA 0x10
 #define SEL_CODE32 0x18
 #define SEL_TSS 0x20
+#define BOOT_GDT_ENTRIES 4	/* null, code64, data, code32 */
 
 /* Where the AP start-up code is copied: a SIPI vector names a 4 KiB page
  * below 1 MiB (AMD APM vol. 2, 16.5 "Interprocessor Interrupts"). */

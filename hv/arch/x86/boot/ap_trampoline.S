@@ -53,16 +53,11 @@ tramp64:
 	xorl %ebp, %ebp
 	jmp *%rax
 
-	.balign 16
-tramp_gdt:
-	.quad 0
-	.quad 0x00af9a000000ffff	/* SEL_CODE64 */
-	.quad 0x00cf92000000ffff	/* SEL_DATA */
-	.quad 0x00cf9a000000ffff	/* SEL_CODE32 */
-tramp_gdt_end:
+	/* The boot GDT in the image: lgdt takes a 32-bit base even in
+	 * real mode, and only this pointer must be reachable through DS. */
 tramp_gdt_ptr:
-	.short tramp_gdt_end - tramp_gdt - 1
-	.long AT(tramp_gdt)
+	.short BOOT_GDT_ENTRIES * 8 - 1
+	.long boot_gdt
 
 	/* struct ap_params in smp.c */
 	.balign 8

@@ -159,7 +159,7 @@ early_fail_msg:
 	.asciz "vesta: this CPU lacks long mode or NX, or the boot loader is not Multiboot2/PVH\r\n"
 
 	/* Used by the BSP until C builds the real GDT, and by the AP
-	 * trampoline's copy (same selectors, see layout.h). */
+	 * trampoline (same selectors as the per-CPU GDTs, see layout.h). */
 	.balign 16
 	.globl boot_gdt
 boot_gdt:
@@ -168,6 +168,9 @@ boot_gdt:
 	.quad 0x00cf92000000ffff	/* SEL_DATA */
 	.quad 0x00cf9a000000ffff	/* SEL_CODE32 */
 boot_gdt_end:
+	.if boot_gdt_end - boot_gdt - BOOT_GDT_ENTRIES * 8
+	.error "BOOT_GDT_ENTRIES does not match boot_gdt"
+	.endif
 boot_gdt_ptr:
 	.short boot_gdt_end - boot_gdt - 1
 	.quad boot_gdt
