@@ -36,7 +36,7 @@ HV_LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none \
 	-Wl,-z,max-page-size=0x1000 -Wl,-z,noexecstack -Wl,--no-warn-rwx-segments \
 	-T hv/arch/x86/linker.ld
 
-HV_SRCS := $(wildcard hv/arch/x86/boot/*.S hv/arch/x86/*.S \
+HV_SRCS := $(wildcard hv/arch/x86/boot/*.S hv/arch/x86/*.S hv/arch/x86/svm/*.S \
 	hv/arch/x86/boot/*.c hv/arch/x86/*.c hv/arch/x86/svm/*.c \
 	hv/core/*.c hv/vdev/*.c lib/*.c)
 HV_OBJS := $(patsubst %,$(BUILD)/hv-obj/%.o,$(HV_SRCS))
@@ -44,7 +44,7 @@ HV_OBJS := $(patsubst %,$(BUILD)/hv-obj/%.o,$(HV_SRCS))
 .PHONY: all hv tools run iso test unit-test integration-test fuzz-smoke \
 	bench deps-build deps-run deps-test clean
 
-all: hv tools $(BUNDLE)
+all: hv tools guests $(BUNDLE)
 
 hv: $(HV_ELF)
 
@@ -86,6 +86,7 @@ deps-test:
 include tools/tools.mk
 include tests/unit/unit.mk
 include tests/fuzz/fuzz.mk
+include guests/guests.mk
 include tests/integration/integration.mk
 include bench/bench.mk
 

@@ -30,6 +30,9 @@ static inline void arch_irq_restore(unsigned long flags)
 /* The hypervisor's console device (COM1 on x86). */
 void arch_console_write(const char *s, size_t len);
 
+/* A byte typed on the console, or -1 when none is waiting. */
+int arch_console_getc(void);
+
 /* Nanoseconds since boot, monotonic, the same on every CPU. */
 uint64_t arch_time_ns(void);
 
@@ -48,5 +51,38 @@ void arch_idle(void);
 /* Runs fn(arg) on CPU `cpu` (an index, 0 = boot CPU); waits for it to
  * finish when `wait`. Returns false for a CPU that is not online. */
 bool arch_call_on_cpu(unsigned cpu, void (*fn)(void *), void *arg, bool wait);
+
+/* ------------------------------------------------ hardware virtualization */
+struct domain;
+struct vcpu;
+
+/* Finds and enables AMD-V on every online CPU. Returns false, with
+ * *why_not set, when the machine cannot run guests. */
+bool arch_virt_init(const char **why_not);
+const char *arch_virt_features(void);	/* for the log */
+
+bool arch_domain_init(struct domain *d);
+bool arch_domain_map_ram(struct domain *d, uint64_t gpa, uint64_t hpa,
+			 uint64_t size);
+void arch_domain_destroy(struct domain *d);
+
+/* The first vCPU's state at entry: the PVH boot ABI (32-bit protected
+ * mode, paging off, EBX = start info). */
+bool arch_vcpu_init_pvh(struct vcpu *v, uint64_t entry, uint64_t start_info_gpa);
+/* A secondary vCPU started by VESTA_HC_VCPU_UP: the model's mode and
+ * address space, at rip with RSP = rsp and RDI = arg. */
+bool arch_vcpu_init_like(struct vcpu *v, const struct vcpu *model,
+			 uint64_t rip, uint64_t rsp, uint64_t arg);
+void arch_vcpu_destroy(struct vcpu *v);
+/* Runs v on this CPU until sched_vcpu_should_stop(v) says to stop. */
+void arch_vcpu_run(struct vcpu *v);
+
+/* The scheduler's one-shot timer on this CPU. */
+void arch_timer_arm(uint64_t deadline_ns);
+/* Makes CPU `cpu` leave its guest or idle loop and look at its runqueue. */
+void arch_kick_cpu(unsigned cpu);
+bool arch_cpu_online(unsigned cpu);
+/* Every CPU but the boot CPU leaves its idle loop to run fn, for good. */
+void arch_start_secondary_cpus(void (*fn)(void));
 
 #endif

@@ -1,5 +1,6 @@
 #include "core/bundle.h"
 #include "core/log.h"
+#include "lib/string.h"
 
 static const void *bundle_data;
 static size_t bundle_size;
@@ -41,4 +42,29 @@ bool bundle_find(const char *path, struct cpio_file *out)
 size_t bundle_entry_count(void)
 {
 	return bundle_entries;
+}
+
+/* Paths in the archive may start with "./" or "/"; compare without. */
+static const char *path_without_root(const char *p)
+{
+	while (*p == '/' || (p[0] == '.' && p[1] == '/'))
+		p += *p == '/' ? 1 : 2;
+	return p;
+}
+
+void bundle_for_each(const char *prefix,
+		     void (*fn)(const struct cpio_file *f, void *ctx), void *ctx)
+{
+	struct cpio_reader r;
+	struct cpio_file f;
+	size_t prefix_len = strlen(prefix);
+
+	if (!bundle_data)
+		return;
+	cpio_reader_init(&r, bundle_data, bundle_size);
+	while (cpio_next(&r, &f) == CPIO_OK) {
+		const char *path = path_without_root(f.name);
+		if (cpio_is_regular(&f) && strncmp(path, prefix, prefix_len) == 0)
+			fn(&f, ctx);
+	}
 }

@@ -14,5 +14,9 @@
 bool bundle_init(const struct boot_info *bi);
 bool bundle_find(const char *path, struct cpio_file *out);
 size_t bundle_entry_count(void);
+/* Calls fn for every regular file whose path starts with prefix, in
+ * archive order (mkbundle sorts by path). */
+void bundle_for_each(const char *prefix,
+		     void (*fn)(const struct cpio_file *f, void *ctx), void *ctx);
 
 #endif

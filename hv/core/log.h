@@ -5,6 +5,12 @@
 
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Everything log_printf and console_printf print is also kept in a ring
+ * (the shell's `dmesg`), this many bytes of it. */
+#define LOG_RING_SIZE 16384
 
 enum log_level {
 	LOG_ERR = 0,
@@ -22,6 +28,15 @@ void log_printf(enum log_level level, const char *fmt, ...)
 /* Always printed, whatever the level: the ready line, reports, the shell. */
 void console_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void console_vprintf(const char *fmt, va_list ap);
+/* Printed like console_printf but not kept in the log ring: the shell's
+ * echo and replies, and domains' console lines (each has its own ring). */
+void console_printf_nolog(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2)));
+
+/* Copies up to `size` bytes of the log ring written after `*cursor` (bytes
+ * ever written; older ones that were overwritten are skipped) and advances
+ * it; 0 when there is nothing new. */
+size_t log_ring_read(uint64_t *cursor, char *buf, size_t size);
 
 /* From now on writes ignore the lock: the panicking CPU must get its report
  * out even if a stopped CPU held it. */

@@ -1,8 +1,11 @@
 #include "core/main.h"
 #include "core/arch.h"
 #include "core/bundle.h"
+#include "core/domain.h"
+#include "core/domain_config.h"
 #include "core/frame.h"
 #include "core/log.h"
+#include "core/sched.h"
 
 static void debug_fault_on_this_cpu(void *kind)
 {
@@ -20,14 +23,29 @@ static void debug_fault_run(const struct hv_options *opt)
 			opt->debug_fault_cpu);
 }
 
+static unsigned start_domains(void)
+{
+	const char *why_not = "";
+
+	if (!arch_virt_init(&why_not)) {
+		log_err("virt: error: cannot run guests: %s; no domain will start\n",
+			why_not);
+		return 0;
+	}
+	log_info("virt: %s\n", arch_virt_features());
+	return domain_start_auto();
+}
+
 void hv_main(const struct boot_info *bi, const struct hv_options *opt)
 {
 	bundle_init(bi);
 	if (opt->debug_fault != DEBUG_FAULT_NONE)
 		debug_fault_run(opt);
 
-	console_printf("vesta ready: cpus=%u memory=%luMiB\n", arch_cpu_count(),
-		       frames_free_count() * PAGE_SIZE >> 20);
-	for (;;)
-		arch_idle();
+	unsigned domains = start_domains();
+	console_printf("vesta ready: cpus=%u memory=%luMiB domains=%u\n",
+		       arch_cpu_count(), frames_free_count() * PAGE_SIZE >> 20,
+		       domains);
+	arch_start_secondary_cpus(sched_run_this_cpu);
+	sched_run_this_cpu();
 }

@@ -12,6 +12,7 @@
 #define CR4_PAE (1ul << 5)
 #define CR4_PGE (1ul << 7)
 #define CR4_OSFXSR (1ul << 9)
+#define CR4_OSXMMEXCPT (1ul << 10)
 
 /* RFLAGS.IF, APM vol. 2, 3.1.6. */
 #define RFLAGS_IF (1ul << 9)

@@ -57,11 +57,20 @@ static void lapic_write(uint32_t reg, uint32_t value)
 	lapic_mmio[reg / 4] = value;
 }
 
+static void (*timer_handler)(void);
+
+void lapic_timer_set_handler(void (*fn)(void))
+{
+	timer_handler = fn;
+}
+
 static void lapic_timer_interrupt(struct trap_frame *f)
 {
 	(void)f;
 	this_cpu()->timer_interrupts++;
 	lapic_eoi();
+	if (timer_handler)
+		timer_handler();
 }
 
 static void lapic_error_interrupt(struct trap_frame *f)

@@ -21,6 +21,8 @@ void lapic_timer_init(void);
 /* One-shot interrupt on VEC_LAPIC_TIMER at (or just after) tsc_deadline. */
 void lapic_timer_arm(uint64_t tsc_deadline);
 void lapic_timer_cancel(void);
+/* Called from the timer interrupt, after the count is kept and EOI sent. */
+void lapic_timer_set_handler(void (*fn)(void));
 const char *lapic_timer_mode_name(void);
 uint64_t lapic_timer_khz(void);	/* 0 in TSC-deadline mode */
 

@@ -8,6 +8,8 @@
 
 #include "core/spinlock.h"
 
+struct vcpu;
+
 #define MAX_CPUS 256
 
 /* 64-bit TSS, AMD APM vol. 2, 12.2.5 "64-Bit Task State Segment". */
@@ -47,6 +49,14 @@ struct percpu {
 	struct tss64 tss;
 	struct cpu_call call;
 	uint64_t timer_interrupts;
+	bool timer_pending;		/* the scheduler's timer fired */
+
+	/* AMD-V */
+	uint64_t svm_hsave_pa;		/* VM_HSAVE_PA: the CPU's own area */
+	uint64_t svm_host_vmcb_pa;	/* host state VMRUN does not save */
+	uint32_t svm_next_asid;
+	uint64_t svm_asid_generation;
+	struct vcpu *current_vcpu;
 };
 
 extern struct percpu percpu_table[MAX_CPUS];

@@ -137,14 +137,27 @@ void smp_init_boot_cpu(void)
 	cpus_online = 1;
 }
 
+/* What the secondary CPUs run once the boot is done (the scheduler). */
+static void (*volatile secondary_main)(void);
+
+void arch_start_secondary_cpus(void (*fn)(void))
+{
+	secondary_main = fn;
+	for (unsigned i = 1; i < cpus_present; i++)
+		if (percpu_table[i].online)
+			lapic_send_ipi(percpu_table[i].apic_id, VEC_RESCHEDULE);
+}
+
 static __attribute__((noreturn)) void ap_entry(struct percpu *cpu)
 {
 	paging_load();
 	percpu_load(cpu);
 	lapic_init_cpu();
 	__atomic_store_n(&cpu->online, true, __ATOMIC_RELEASE);
-	for (;;)
+	while (!secondary_main)
 		cpu_wait_for_interrupt();
+	secondary_main();
+	cpu_halt_forever();
 }
 
 static bool ap_allocate_stacks(struct percpu *cpu)

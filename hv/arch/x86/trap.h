@@ -19,6 +19,7 @@
 #define VEC_PIC_BASE 0x20
 #define VEC_LAPIC_TIMER 0xef
 #define VEC_CALL_FUNCTION 0xf0
+#define VEC_RESCHEDULE 0xf1
 #define VEC_LAPIC_ERROR 0xfe
 #define VEC_SPURIOUS 0xff
 

@@ -89,3 +89,8 @@ uint64_t arch_time_ns(void)
 {
 	return tsc_to_ns(rdtsc() - boot_tsc);
 }
+
+uint64_t tsc_from_time_ns(uint64_t ns)
+{
+	return boot_tsc + ns_to_tsc(ns);
+}

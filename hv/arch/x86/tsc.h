@@ -12,5 +12,7 @@ uint64_t tsc_khz(void);
 uint64_t tsc_to_ns(uint64_t ticks);
 uint64_t ns_to_tsc(uint64_t ns);
 void tsc_delay_us(uint64_t us);
+/* The TSC value at which arch_time_ns() reaches ns. */
+uint64_t tsc_from_time_ns(uint64_t ns);
 
 #endif

@@ -61,3 +61,8 @@ void arch_console_write(const char *s, size_t len)
 	for (size_t i = 0; i < len; i++)
 		uart_putc(s[i]);
 }
+
+int arch_console_getc(void)
+{
+	return uart_getc_nonblocking();
+}

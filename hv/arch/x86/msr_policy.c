@@ -1,0 +1,68 @@
+/* The MSRs a guest may touch when intercepted. Anything not listed here
+ * raises #GP in the guest, as a CPU does for an MSR it lacks. The
+ * passthrough ones (FS/GS bases, syscall MSRs) never exit: svm.c. */
+#include "arch/x86/guest_policy.h"
+#include "arch/x86/msr.h"
+#include "arch/x86/svm/vmcb.h"
+#include "core/domain.h"
+
+#define MSR_TSC 0x00000010
+#define MSR_PAT 0x00000277
+/* EFER bits a guest may set, AMD APM vol. 2, 3.1.7. */
+#define EFER_LMA (1ul << 10)
+#define EFER_GUEST_WRITABLE (EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE)
+/* PAT memory types that exist (APM vol. 2, 7.8.1): UC WC WT WP WB UC-. */
+#define PAT_VALID_TYPES_MASK 0xf3u
+
+static bool pat_is_valid(uint64_t pat)
+{
+	for (unsigned i = 0; i < 8; i++) {
+		uint8_t type = (uint8_t)(pat >> (i * 8));
+		if (type > 7 || !(PAT_VALID_TYPES_MASK & (1u << type)))
+			return false;
+	}
+	return true;
+}
+
+bool msr_read_for_guest(struct vcpu *v, uint32_t msr, uint64_t *value)
+{
+	struct vmcb *vmcb = v->arch.vmcb;
+
+	switch (msr) {
+	case MSR_EFER:
+		*value = v->arch.guest_efer;
+		return true;
+	case MSR_TSC:
+		*value = rdtsc() + vmcb->control.tsc_offset;
+		return true;
+	case MSR_PAT:
+		*value = vmcb->save.g_pat;
+		return true;
+	default:
+		return false;
+	}
+}
+
+bool msr_write_for_guest(struct vcpu *v, uint32_t msr, uint64_t value)
+{
+	struct vmcb *vmcb = v->arch.vmcb;
+
+	switch (msr) {
+	case MSR_EFER:
+		if (value & ~EFER_GUEST_WRITABLE)
+			return false;
+		v->arch.guest_efer = value;
+		vmcb->save.efer = value | EFER_SVME;
+		return true;
+	case MSR_TSC:
+		vmcb->control.tsc_offset = value - rdtsc();
+		return true;
+	case MSR_PAT:
+		if (!pat_is_valid(value))
+			return false;
+		vmcb->save.g_pat = value;
+		return true;
+	default:
+		return false;
+	}
+}

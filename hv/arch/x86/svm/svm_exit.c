@@ -1,0 +1,215 @@
+/* What happens after a #VMEXIT. Every exit a guest can cause ends here; an
+ * exit not handled below crashes that domain and nothing else. */
+#include "arch/x86/guest_policy.h"
+#include "arch/x86/svm/svm.h"
+#include "arch/x86/svm/svm_vcpu.h"
+#include "arch/x86/svm/vmcb.h"
+#include "arch/x86/trap.h"
+#include "core/domain.h"
+#include "core/hypercall.h"
+#include "core/log.h"
+#include "core/sched.h"
+
+/* Instruction lengths for exits without NRIP save (QEMU's emulated AMD-V
+ * has none): these instructions have exactly one encoding. */
+#define LEN_CPUID 2
+#define LEN_RDMSR_WRMSR 2
+#define LEN_HLT 1
+#define LEN_VMMCALL 3
+#define LEN_INVD_WBINVD 2
+#define LEN_XSETBV 3
+
+static void advance_rip(struct vcpu *v, unsigned len)
+{
+	struct vmcb *vmcb = v->arch.vmcb;
+
+	if (svm_features.nrip_save && vmcb->control.next_rip)
+		vmcb->save.rip = vmcb->control.next_rip;
+	else
+		vmcb->save.rip += len;
+	vmcb->control.interrupt_shadow = 0;
+}
+
+static void inject_exception(struct vcpu *v, uint8_t vector, bool has_error,
+			     uint32_t error)
+{
+	v->arch.vmcb->control.eventinj =
+		EVENTINJ_VALID | EVENTINJ_TYPE_EXCEPTION | vector |
+		(has_error ? EVENTINJ_ERROR_VALID | ((uint64_t)error << 32) : 0);
+}
+
+static void exit_cpuid(struct vcpu *v)
+{
+	struct vmcb *vmcb = v->arch.vmcb;
+	struct cpuid_regs r = cpuid_for_guest(v, (uint32_t)vmcb->save.rax,
+					      (uint32_t)v->arch.regs.rcx);
+
+	vmcb->save.rax = r.eax;
+	v->arch.regs.rbx = r.ebx;
+	v->arch.regs.rcx = r.ecx;
+	v->arch.regs.rdx = r.edx;
+	advance_rip(v, LEN_CPUID);
+}
+
+static void exit_msr(struct vcpu *v)
+{
+	struct vmcb *vmcb = v->arch.vmcb;
+	uint32_t msr = (uint32_t)v->arch.regs.rcx;
+	bool is_write = vmcb->control.exitinfo1 == 1;
+	bool ok;
+
+	if (is_write) {
+		uint64_t value = (vmcb->save.rax & 0xffffffffu) |
+				 (v->arch.regs.rdx << 32);
+		ok = msr_write_for_guest(v, msr, value);
+	} else {
+		uint64_t value = 0;
+		ok = msr_read_for_guest(v, msr, &value);
+		if (ok) {
+			vmcb->save.rax = value & 0xffffffffu;
+			v->arch.regs.rdx = value >> 32;
+		}
+	}
+	if (ok)
+		advance_rip(v, LEN_RDMSR_WRMSR);
+	else
+		inject_exception(v, VEC_GENERAL_PROTECTION, true, 0);
+}
+
+/* No device models yet: reads of any port float high, writes vanish, as on
+ * a bus where nothing answers. */
+static void exit_ioio(struct vcpu *v)
+{
+	struct vmcb *vmcb = v->arch.vmcb;
+	uint32_t info = (uint32_t)vmcb->control.exitinfo1;
+	unsigned size = (info >> IOIO_SIZE_SHIFT) & 7;	/* 1, 2 or 4 */
+
+	if (info & IOIO_STRING) {
+		domain_crash(v->domain, "string I/O on port %#x is not supported (rip %#lx)",
+			     info >> IOIO_PORT_SHIFT, vmcb->save.rip);
+		return;
+	}
+	if (info & IOIO_TYPE_IN) {
+		uint64_t ones = size == 4 ? 0xffffffffull : (1ull << (size * 8)) - 1;
+		vmcb->save.rax = (size == 4 ? 0 : vmcb->save.rax & ~ones) | ones;
+	}
+	vmcb->save.rip = vmcb->control.exitinfo2;	/* the next instruction */
+}
+
+static void exit_vmmcall(struct vcpu *v)
+{
+	struct vmcb *vmcb = v->arch.vmcb;
+	const struct guest_regs *r = &v->arch.regs;
+	uint64_t args[HYPERCALL_MAX_ARGS] = {r->rdi, r->rsi, r->rdx, r->r10, r->r8};
+	uint64_t nr = vmcb->save.rax;
+
+	/* Advance first: a hypercall that blocks resumes after VMMCALL. */
+	advance_rip(v, LEN_VMMCALL);
+	vmcb->save.rax = (uint64_t)hypercall_dispatch(v, nr, args);
+}
+
+static void exit_hlt(struct vcpu *v)
+{
+	advance_rip(v, LEN_HLT);
+	/* No virtual interrupt controller yet: HLT waits for VCPU_WAKE. */
+	sched_block(v, 0);
+}
+
+static void exit_crash(struct vcpu *v, const char *what)
+{
+	struct vmcb *vmcb = v->arch.vmcb;
+
+	domain_crash(v->domain, "%s (exit %#lx, info %#lx/%#lx) at rip %#lx on vcpu %u",
+		     what, vmcb->control.exitcode, vmcb->control.exitinfo1,
+		     vmcb->control.exitinfo2, vmcb->save.rip, v->id);
+}
+
+static void exit_npf(struct vcpu *v)
+{
+	struct vmcb *vmcb = v->arch.vmcb;
+
+	domain_crash(v->domain, "access to guest-physical %#lx outside its RAM (rip %#lx, vcpu %u)",
+		     vmcb->control.exitinfo2, vmcb->save.rip, v->id);
+}
+
+static enum vcpu_exit_class exit_class(uint64_t code)
+{
+	switch (code) {
+	case VMEXIT_INTR:
+	case VMEXIT_NMI:
+		return EXIT_CLASS_INTERRUPT;
+	case VMEXIT_CPUID:
+		return EXIT_CLASS_CPUID;
+	case VMEXIT_MSR:
+		return EXIT_CLASS_MSR;
+	case VMEXIT_IOIO:
+		return EXIT_CLASS_IO;
+	case VMEXIT_VMMCALL:
+		return EXIT_CLASS_HYPERCALL;
+	case VMEXIT_HLT:
+		return EXIT_CLASS_HLT;
+	case VMEXIT_NPF:
+		return EXIT_CLASS_NPF;
+	default:
+		return EXIT_CLASS_OTHER;
+	}
+}
+
+void svm_handle_exit(struct vcpu *v)
+{
+	struct vmcb *vmcb = v->arch.vmcb;
+	uint64_t code = vmcb->control.exitcode;
+
+	v->exits[exit_class(code)]++;
+	switch (code) {
+	case VMEXIT_INTR:
+	case VMEXIT_NMI:
+	case VMEXIT_SMI:
+		break;		/* taken by the host once GIF is set again */
+	case VMEXIT_CPUID:
+		exit_cpuid(v);
+		break;
+	case VMEXIT_MSR:
+		exit_msr(v);
+		break;
+	case VMEXIT_IOIO:
+		exit_ioio(v);
+		break;
+	case VMEXIT_VMMCALL:
+		exit_vmmcall(v);
+		break;
+	case VMEXIT_HLT:
+		exit_hlt(v);
+		break;
+	case VMEXIT_INVD:
+	case VMEXIT_WBINVD:
+		advance_rip(v, LEN_INVD_WBINVD);	/* caches are coherent */
+		break;
+	case VMEXIT_VMRUN:
+	case VMEXIT_VMLOAD:
+	case VMEXIT_VMSAVE:
+	case VMEXIT_STGI:
+	case VMEXIT_CLGI:
+	case VMEXIT_SKINIT:
+	case VMEXIT_INVLPGA:
+	case VMEXIT_MONITOR:
+	case VMEXIT_MWAIT:
+	case VMEXIT_MWAIT_CONDITIONAL:
+	case VMEXIT_XSETBV:
+		/* SVM, MONITOR and XSAVE are hidden from guests. */
+		inject_exception(v, VEC_INVALID_OPCODE, false, 0);
+		break;
+	case VMEXIT_NPF:
+		exit_npf(v);
+		break;
+	case VMEXIT_SHUTDOWN:
+		exit_crash(v, "triple fault");
+		break;
+	case VMEXIT_INVALID:
+		exit_crash(v, "invalid guest state");
+		break;
+	default:
+		exit_crash(v, "unhandled exit");
+		break;
+	}
+}

@@ -1,0 +1,260 @@
+#include "core/domain.h"
+#include "core/arch.h"
+#include "core/domain_actions.h"
+#include "core/domain_build.h"
+#include "core/frame.h"
+#include "core/log.h"
+#include "core/sched.h"
+#include "core/xmalloc.h"
+#include "lib/format.h"
+#include "lib/string.h"
+#include "vesta/hypercall.h"
+
+static struct domain *domain_table[DOMAIN_MAX];
+static unsigned next_domain_id = 1;
+
+struct domain *domain_table_slot(unsigned slot)
+{
+	return slot < DOMAIN_MAX ? domain_table[slot] : NULL;
+}
+
+const char *domain_state_name(enum domain_state s)
+{
+	static const char *const names[] = {
+		[DOMAIN_RUNNING] = "running",   [DOMAIN_BLOCKED] = "blocked",
+		[DOMAIN_PAUSED] = "paused",     [DOMAIN_SHUTDOWN] = "shutdown",
+		[DOMAIN_CRASHED] = "crashed",   [DOMAIN_DYING] = "dying",
+	};
+	return s < sizeof(names) / sizeof(names[0]) ? names[s] : "?";
+}
+
+/* A free slot, or -1; under the scheduler lock. */
+static int domain_table_insert(struct domain *d)
+{
+	for (unsigned slot = 0; slot < DOMAIN_MAX; slot++) {
+		if (!domain_table[slot]) {
+			domain_table[slot] = d;
+			return (int)slot;
+		}
+	}
+	return -1;
+}
+
+static void domain_table_remove(struct domain *d)
+{
+	for (unsigned slot = 0; slot < DOMAIN_MAX; slot++)
+		if (domain_table[slot] == d)
+			domain_table[slot] = NULL;
+}
+
+static bool domain_name_taken(const char *name)
+{
+	for (unsigned slot = 0; slot < DOMAIN_MAX; slot++)
+		if (domain_table[slot] && strcmp(domain_table[slot]->name, name) == 0)
+			return true;
+	return false;
+}
+
+static void vcpus_init(struct domain *d)
+{
+	for (unsigned i = 0; i < d->vcpu_count; i++) {
+		struct vcpu *v = &d->vcpus[i];
+		v->domain = d;
+		v->id = i;
+		v->state = VCPU_DOWN;
+		for (unsigned w = 0; w < 4; w++)
+			v->affinity[w] = d->config.cpus_given ? d->config.cpus[w] : ~0ull;
+		v->processor = i % arch_cpu_count();
+	}
+}
+
+static bool affinity_has_online_cpu(const struct domain_config *cfg)
+{
+	for (unsigned cpu = 0; cpu < arch_cpu_count(); cpu++)
+		if (xlcfg_cpu_allowed(cfg, cpu))
+			return true;
+	return false;
+}
+
+/* Everything a domain owns, freed; safe on a half-built domain. */
+static void domain_free(struct domain *d)
+{
+	for (unsigned i = 0; d->vcpus && i < d->vcpu_count; i++)
+		arch_vcpu_destroy(&d->vcpus[i]);
+	arch_domain_destroy(d);
+	domain_ram_free(d);
+	xfree(d->vcpus);
+	xfree(d);
+}
+
+static struct domain *domain_alloc(const struct domain_config *cfg,
+				   const char *config_path)
+{
+	struct domain *d = xzalloc(sizeof(*d));
+
+	if (!d)
+		return NULL;
+	d->config = *cfg;
+	memcpy(d->name, cfg->name, sizeof(d->name));
+	fmt_snprintf(d->config_path, sizeof(d->config_path), "%s", config_path);
+	d->vcpu_count = cfg->vcpus;
+	d->vcpus = xzalloc(sizeof(struct vcpu) * cfg->vcpus);
+	if (!d->vcpus) {
+		xfree(d);
+		return NULL;
+	}
+	vcpus_init(d);
+	return d;
+}
+
+static bool domain_register(struct domain *d)
+{
+	bool ok;
+
+	sched_lock_acquire();
+	ok = !domain_name_taken(d->name) && domain_table_insert(d) >= 0;
+	if (ok)
+		d->id = next_domain_id++;
+	sched_lock_release();
+	return ok;
+}
+
+struct domain *domain_create(const struct domain_config *cfg,
+			     const char *config_path)
+{
+	if (!affinity_has_online_cpu(cfg)) {
+		log_err("domain %s: error: cpus= names no online CPU\n", cfg->name);
+		return NULL;
+	}
+	struct domain *d = domain_alloc(cfg, config_path);
+	if (!d) {
+		log_err("domain %s: error: out of monitor memory\n", cfg->name);
+		return NULL;
+	}
+	if (!domain_register(d)) {
+		log_err("domain %s: error: the name is taken, or %u domains exist\n",
+			cfg->name, DOMAIN_MAX);
+		domain_free(d);
+		return NULL;
+	}
+	d->created_ns = arch_time_ns();
+	d->created_tsc = rdtsc();
+	if (!arch_domain_init(d) || !domain_build(d)) {
+		sched_lock_acquire();
+		domain_table_remove(d);
+		sched_lock_release();
+		domain_free(d);
+		return NULL;
+	}
+	d->state = DOMAIN_RUNNING;
+	d->vcpus[0].started = true;
+	sched_vcpu_start(&d->vcpus[0]);
+	log_info("domain %s: created, id %u, %lu MiB, %u vCPUs\n", d->name,
+		 d->id, d->ram_bytes >> 20, d->vcpu_count);
+	return d;
+}
+
+void domain_destroy(struct domain *d)
+{
+	sched_stop_domain(d);
+	d->state = DOMAIN_DYING;
+	while (sched_domain_vcpus_on_cpu(d))
+		arch_cpu_relax();
+	sched_lock_acquire();
+	domain_table_remove(d);
+	sched_lock_release();
+	domain_console_flush(d);
+	log_info("domain %s: destroyed\n", d->name);
+	domain_free(d);
+}
+
+static enum xlcfg_action action_for(const struct domain *d, uint32_t reason)
+{
+	switch (reason) {
+	case VESTA_SHUTDOWN_POWEROFF:
+		return d->config.on_poweroff;
+	case VESTA_SHUTDOWN_REBOOT:
+		return d->config.on_reboot;
+	default:
+		return d->config.on_crash;
+	}
+}
+
+static void domain_stop(struct domain *d, enum domain_state state,
+			uint32_t reason)
+{
+	if (d->state == DOMAIN_SHUTDOWN || d->state == DOMAIN_CRASHED ||
+	    d->state == DOMAIN_DYING)
+		return;		/* already stopping: the first reason stands */
+	d->state = state;
+	d->shutdown_reason = reason;
+	sched_stop_domain(d);
+	domain_action_request(d, action_for(d, reason));
+}
+
+void domain_shutdown(struct domain *d, uint32_t reason)
+{
+	static const char *const what[] = {"powered off", "rebooted", "crashed itself"};
+
+	domain_console_flush(d);
+	log_info("domain %s: %s\n", d->name, what[reason]);
+	domain_stop(d, reason == VESTA_SHUTDOWN_CRASH ? DOMAIN_CRASHED : DOMAIN_SHUTDOWN,
+		    reason);
+}
+
+void domain_crash(struct domain *d, const char *fmt, ...)
+{
+	char why[160];
+	va_list ap;
+
+	va_start(ap, fmt);
+	fmt_vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	domain_console_flush(d);
+	log_err("domain %s (id %u): crashed: %s\n", d->name, d->id, why);
+	domain_stop(d, DOMAIN_CRASHED, VESTA_SHUTDOWN_CRASH);
+}
+
+struct domain *domain_by_name(const char *name)
+{
+	struct domain *found = NULL;
+
+	sched_lock_acquire();
+	for (unsigned slot = 0; slot < DOMAIN_MAX && !found; slot++)
+		if (domain_table[slot] && strcmp(domain_table[slot]->name, name) == 0)
+			found = domain_table[slot];
+	sched_lock_release();
+	return found;
+}
+
+struct domain *domain_by_id(unsigned id)
+{
+	struct domain *found = NULL;
+
+	sched_lock_acquire();
+	for (unsigned slot = 0; slot < DOMAIN_MAX && !found; slot++)
+		if (domain_table[slot] && domain_table[slot]->id == id)
+			found = domain_table[slot];
+	sched_lock_release();
+	return found;
+}
+
+unsigned domain_count(void)
+{
+	unsigned n = 0;
+
+	sched_lock_acquire();
+	for (unsigned slot = 0; slot < DOMAIN_MAX; slot++)
+		n += domain_table[slot] != NULL;
+	sched_lock_release();
+	return n;
+}
+
+void domain_for_each(void (*fn)(struct domain *d, void *ctx), void *ctx)
+{
+	sched_lock_acquire();
+	for (unsigned slot = 0; slot < DOMAIN_MAX; slot++)
+		if (domain_table[slot])
+			fn(domain_table[slot], ctx);
+	sched_lock_release();
+}

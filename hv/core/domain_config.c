@@ -1,0 +1,62 @@
+#include "core/domain_config.h"
+#include "core/bundle.h"
+#include "core/domain.h"
+#include "core/log.h"
+#include "core/xmalloc.h"
+#include "lib/string.h"
+
+#define AUTO_DIR "auto/"
+#define CONFIG_SUFFIX ".cfg"
+
+static void config_warning(void *path, const struct xlcfg_diagnostic *w)
+{
+	log_warn("config: warning: %s:%u: %s: %s\n", (const char *)path, w->line,
+		 w->key[0] ? w->key : "syntax", w->message);
+}
+
+struct domain *domain_create_from_bundle(const char *path)
+{
+	struct cpio_file f;
+	struct xlcfg_diagnostic err;
+
+	if (!bundle_find(path, &f)) {
+		log_err("config: error: %s: not in the bundle\n", path);
+		return NULL;
+	}
+	/* A domain_config is a few KiB: keep it off the 16 KiB stack. */
+	struct domain_config *cfg = xmalloc(sizeof(*cfg));
+	if (!cfg) {
+		log_err("config: error: %s: out of monitor memory\n", path);
+		return NULL;
+	}
+	struct domain *d = NULL;
+	if (xlcfg_parse(f.data, f.size, cfg, &err, config_warning, (void *)path))
+		d = domain_create(cfg, path);
+	else
+		log_err("config: error: %s:%u: %s: %s\n", path, err.line,
+			err.key[0] ? err.key : "syntax", err.message);
+	xfree(cfg);
+	return d;
+}
+
+static bool has_suffix(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+
+	return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+static void start_one(const struct cpio_file *f, void *started)
+{
+	if (has_suffix(f->name, CONFIG_SUFFIX) &&
+	    domain_create_from_bundle(f->name))
+		(*(unsigned *)started)++;
+}
+
+unsigned domain_start_auto(void)
+{
+	unsigned started = 0;
+
+	bundle_for_each(AUTO_DIR, start_one, &started);
+	return started;
+}

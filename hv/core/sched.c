@@ -1,0 +1,339 @@
+#include "core/sched.h"
+#include "core/arch.h"
+#include "core/domain.h"
+#include "core/domain_actions.h"
+#include "core/log.h"
+#include "core/shell.h"
+#include "core/spinlock.h"
+
+#define SCHED_MAX_CPUS 256
+#define IDLE_WAKE_NS 1000000000ull	/* an idle CPU looks around each second */
+/* The boot CPU polls the console for the shell this often when idle. */
+#define SHELL_POLL_NS 20000000ull
+
+struct runqueue {
+	struct vcpu *head, *tail;
+};
+
+/* One lock for the queues, vCPU states and the domain table: simple and
+ * enough for the CPU counts we run on; per-CPU locks can come later. */
+static struct spinlock sched_lock = SPINLOCK_INIT;
+static struct runqueue runqueues[SCHED_MAX_CPUS];
+static struct vcpu *blocked_list;
+static volatile bool resched_pending[SCHED_MAX_CPUS];
+static volatile bool cpu_idle[SCHED_MAX_CPUS];
+static uint64_t next_account_ns;
+
+void sched_lock_acquire(void)
+{
+	spin_lock(&sched_lock);
+}
+
+void sched_lock_release(void)
+{
+	spin_unlock(&sched_lock);
+}
+
+static bool affinity_allows(const struct vcpu *v, unsigned cpu)
+{
+	return v->affinity[cpu / 64] & (1ull << (cpu % 64));
+}
+
+static unsigned first_allowed_cpu(const struct vcpu *v)
+{
+	unsigned cpus = arch_cpu_count();
+
+	if (v->processor < cpus && affinity_allows(v, v->processor))
+		return v->processor;
+	for (unsigned cpu = 0; cpu < cpus; cpu++)
+		if (affinity_allows(v, cpu))
+			return cpu;
+	return 0;	/* domain_create refuses masks with no online CPU */
+}
+
+static void runq_push(struct vcpu *v)
+{
+	struct runqueue *rq = &runqueues[v->processor];
+
+	v->runq_next = NULL;
+	if (rq->tail)
+		rq->tail->runq_next = v;
+	else
+		rq->head = v;
+	rq->tail = v;
+}
+
+static void runq_unlink(struct runqueue *rq, struct vcpu *prev, struct vcpu *v)
+{
+	if (prev)
+		prev->runq_next = v->runq_next;
+	else
+		rq->head = v->runq_next;
+	if (rq->tail == v)
+		rq->tail = prev;
+	v->runq_next = NULL;
+}
+
+static void runq_remove(struct vcpu *v)
+{
+	struct runqueue *rq = &runqueues[v->processor];
+	struct vcpu *prev = NULL;
+
+	for (struct vcpu *it = rq->head; it; prev = it, it = it->runq_next)
+		if (it == v) {
+			runq_unlink(rq, prev, v);
+			return;
+		}
+}
+
+static void blocked_remove(struct vcpu *v)
+{
+	struct vcpu **link = &blocked_list;
+
+	for (; *link; link = &(*link)->runq_next)
+		if (*link == v) {
+			*link = v->runq_next;
+			v->runq_next = NULL;
+			return;
+		}
+}
+
+static void kick(unsigned cpu)
+{
+	if (cpu != arch_this_cpu())
+		arch_kick_cpu(cpu);
+	else
+		resched_pending[cpu] = true;
+}
+
+/* RUNNABLE and off any CPU: onto a queue; wake that CPU if it idles. */
+static void make_runnable(struct vcpu *v)
+{
+	v->state = VCPU_RUNNABLE;
+	if (v->on_cpu)
+		return;		/* its CPU requeues it when it gets off */
+	v->processor = first_allowed_cpu(v);
+	runq_push(v);
+	if (cpu_idle[v->processor])
+		kick(v->processor);
+}
+
+void sched_vcpu_start(struct vcpu *v)
+{
+	spin_lock(&sched_lock);
+	if (v->state == VCPU_DOWN)
+		make_runnable(v);
+	spin_unlock(&sched_lock);
+}
+
+void sched_block(struct vcpu *v, uint64_t deadline_ns)
+{
+	spin_lock(&sched_lock);
+	if (v->state == VCPU_RUNNING &&
+	    (deadline_ns == 0 || deadline_ns > arch_time_ns())) {
+		v->state = VCPU_BLOCKED;
+		v->wake_at_ns = deadline_ns;
+		v->runq_next = blocked_list;
+		blocked_list = v;
+	}
+	spin_unlock(&sched_lock);
+}
+
+void sched_wake(struct vcpu *v)
+{
+	spin_lock(&sched_lock);
+	if (v->state == VCPU_BLOCKED) {
+		blocked_remove(v);
+		make_runnable(v);
+	}
+	spin_unlock(&sched_lock);
+}
+
+void sched_yield(struct vcpu *v)
+{
+	(void)v;
+	resched_pending[arch_this_cpu()] = true;
+}
+
+static void take_vcpu_off(struct vcpu *v)
+{
+	if (v->state == VCPU_BLOCKED)
+		blocked_remove(v);
+	else if (v->state == VCPU_RUNNABLE && !v->on_cpu)
+		runq_remove(v);
+	if (v->on_cpu)
+		kick(v->processor);
+}
+
+void sched_stop_domain(struct domain *d)
+{
+	spin_lock(&sched_lock);
+	for (unsigned i = 0; i < d->vcpu_count; i++) {
+		struct vcpu *v = &d->vcpus[i];
+		take_vcpu_off(v);
+		v->state = VCPU_DOWN;
+	}
+	spin_unlock(&sched_lock);
+}
+
+void sched_pause_domain(struct domain *d)
+{
+	spin_lock(&sched_lock);
+	d->paused = true;
+	for (unsigned i = 0; i < d->vcpu_count; i++)
+		if (d->vcpus[i].on_cpu)
+			kick(d->vcpus[i].processor);
+	spin_unlock(&sched_lock);
+}
+
+void sched_resume_domain(struct domain *d)
+{
+	spin_lock(&sched_lock);
+	d->paused = false;
+	for (unsigned cpu = 0; cpu < arch_cpu_count(); cpu++)
+		if (cpu_idle[cpu])
+			kick(cpu);
+	spin_unlock(&sched_lock);
+}
+
+unsigned sched_domain_vcpus_on_cpu(const struct domain *d)
+{
+	unsigned n = 0;
+
+	spin_lock(&sched_lock);
+	for (unsigned i = 0; i < d->vcpu_count; i++)
+		n += d->vcpus[i].on_cpu;
+	spin_unlock(&sched_lock);
+	return n;
+}
+
+bool sched_vcpu_should_stop(struct vcpu *v)
+{
+	return v->state != VCPU_RUNNING || v->domain->paused ||
+	       resched_pending[v->processor];
+}
+
+void sched_timer_interrupt(void)
+{
+	resched_pending[arch_this_cpu()] = true;
+}
+
+/* Wakes blocked vCPUs whose deadline passed; returns the next deadline. */
+static uint64_t wake_expired(uint64_t now)
+{
+	uint64_t next = UINT64_MAX;
+	struct vcpu **link = &blocked_list;
+
+	while (*link) {
+		struct vcpu *v = *link;
+		if (v->wake_at_ns && v->wake_at_ns <= now) {
+			*link = v->runq_next;
+			v->runq_next = NULL;
+			make_runnable(v);
+			continue;
+		}
+		if (v->wake_at_ns && v->wake_at_ns < next)
+			next = v->wake_at_ns;
+		link = &v->runq_next;
+	}
+	return next;
+}
+
+static bool eligible(const struct vcpu *v, unsigned cpu, bool only_under)
+{
+	return !v->parked_by_cap && !v->domain->paused &&
+	       affinity_allows(v, cpu) && (!only_under || v->credit_ns > 0);
+}
+
+static struct vcpu *runq_take(unsigned from, unsigned cpu, bool only_under)
+{
+	struct runqueue *rq = &runqueues[from];
+	struct vcpu *prev = NULL;
+
+	for (struct vcpu *v = rq->head; v; prev = v, v = v->runq_next)
+		if (eligible(v, cpu, only_under)) {
+			runq_unlink(rq, prev, v);
+			return v;
+		}
+	return NULL;
+}
+
+/* Credit first (UNDER before OVER), own queue before stealing. */
+static struct vcpu *pick_next(unsigned cpu)
+{
+	unsigned cpus = arch_cpu_count();
+
+	for (int only_under = 1; only_under >= 0; only_under--) {
+		for (unsigned i = 0; i < cpus; i++) {
+			struct vcpu *v = runq_take((cpu + i) % cpus, cpu, only_under);
+			if (v)
+				return v;
+		}
+	}
+	return NULL;
+}
+
+static struct vcpu *schedule(unsigned cpu, uint64_t *deadline)
+{
+	uint64_t now = arch_time_ns();
+
+	spin_lock(&sched_lock);
+	if (now >= next_account_ns) {
+		sched_credit_account(now);
+		next_account_ns = now + SCHED_ACCOUNT_PERIOD_NS;
+	}
+	uint64_t next_wake = wake_expired(now);
+	struct vcpu *v = pick_next(cpu);
+	if (v) {
+		v->state = VCPU_RUNNING;
+		v->on_cpu = true;
+		v->processor = cpu;
+		v->run_start_ns = now;
+	}
+	cpu_idle[cpu] = v == NULL;
+	resched_pending[cpu] = false;
+	spin_unlock(&sched_lock);
+
+	uint64_t end = now + (v ? SCHED_SLICE_NS : cpu == 0 ? SHELL_POLL_NS : IDLE_WAKE_NS);
+	if (next_account_ns < end && v)
+		end = next_account_ns;
+	*deadline = next_wake < end ? next_wake : end;
+	return v;
+}
+
+static void descheduled(struct vcpu *v)
+{
+	uint64_t used = arch_time_ns() - v->run_start_ns;
+
+	spin_lock(&sched_lock);
+	v->on_cpu = false;
+	v->cpu_time_ns += used;
+	v->credit_ns -= (int64_t)used;
+	if (v->state == VCPU_RUNNING || v->state == VCPU_RUNNABLE) {
+		v->state = VCPU_RUNNABLE;
+		runq_push(v);
+	}
+	spin_unlock(&sched_lock);
+}
+
+void sched_run_this_cpu(void)
+{
+	unsigned cpu = arch_this_cpu();
+
+	for (;;) {
+		uint64_t deadline;
+		struct vcpu *v = schedule(cpu, &deadline);
+
+		arch_timer_arm(deadline);
+		if (v) {
+			arch_vcpu_run(v);
+			descheduled(v);
+		} else if (!resched_pending[cpu]) {
+			arch_idle();
+		}
+		if (cpu == 0) {
+			domain_actions_run();
+			shell_poll();
+		}
+	}
+}
