@@ -8,10 +8,25 @@
 #define AUTO_DIR "auto/"
 #define CONFIG_SUFFIX ".cfg"
 
+/* FILE:LINE: KEY: MESSAGE; a syntax error has no key, a missing key no
+ * line (docs/config.md). */
+static void config_report(const char *level, const char *path,
+			  const struct xlcfg_diagnostic *e)
+{
+	enum log_level lv = level[0] == 'e' ? LOG_ERR : LOG_WARN;
+
+	if (e->line == 0)
+		log_printf(lv, "config: %s: %s: %s: %s\n", level, path, e->key, e->message);
+	else if (e->key[0] == '\0')
+		log_printf(lv, "config: %s: %s:%u: %s\n", level, path, e->line, e->message);
+	else
+		log_printf(lv, "config: %s: %s:%u: %s: %s\n", level, path, e->line,
+			   e->key, e->message);
+}
+
 static void config_warning(void *path, const struct xlcfg_diagnostic *w)
 {
-	log_warn("config: warning: %s:%u: %s: %s\n", (const char *)path, w->line,
-		 w->key[0] ? w->key : "syntax", w->message);
+	config_report("warning", path, w);
 }
 
 struct domain *domain_create_from_bundle(const char *path)
@@ -33,8 +48,7 @@ struct domain *domain_create_from_bundle(const char *path)
 	if (xlcfg_parse(f.data, f.size, cfg, &err, config_warning, (void *)path))
 		d = domain_create(cfg, path);
 	else
-		log_err("config: error: %s:%u: %s: %s\n", path, err.line,
-			err.key[0] ? err.key : "syntax", err.message);
+		config_report("error", path, &err);
 	xfree(cfg);
 	return d;
 }

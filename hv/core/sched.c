@@ -139,12 +139,23 @@ void sched_block(struct vcpu *v, uint64_t deadline_ns)
 	spin_unlock(&sched_lock);
 }
 
+/* As in Xen's credit scheduler, a vCPU that wakes with credit left is
+ * boosted: it preempts whatever runs, so waiting on a timer or an event
+ * costs no slice. One that spends more than its share loses the boost. */
+static void wake_blocked(struct vcpu *v)
+{
+	v->boosted = v->credit_ns >= 0;
+	make_runnable(v);
+	if (v->boosted && !v->on_cpu && !cpu_idle[v->processor])
+		kick(v->processor);
+}
+
 void sched_wake(struct vcpu *v)
 {
 	spin_lock(&sched_lock);
 	if (v->state == VCPU_BLOCKED) {
 		blocked_remove(v);
-		make_runnable(v);
+		wake_blocked(v);
 	}
 	spin_unlock(&sched_lock);
 }
@@ -229,7 +240,7 @@ static uint64_t wake_expired(uint64_t now)
 		if (v->wake_at_ns && v->wake_at_ns <= now) {
 			*link = v->runq_next;
 			v->runq_next = NULL;
-			make_runnable(v);
+			wake_blocked(v);
 			continue;
 		}
 		if (v->wake_at_ns && v->wake_at_ns < next)
@@ -239,33 +250,47 @@ static uint64_t wake_expired(uint64_t now)
 	return next;
 }
 
-static bool eligible(const struct vcpu *v, unsigned cpu, bool only_under)
+/* Priorities, highest first, as in Xen's credit scheduler. */
+enum sched_priority {
+	PRIO_OVER,	/* out of credit */
+	PRIO_UNDER,	/* credit left */
+	PRIO_BOOST,	/* just woken with credit left */
+};
+
+static enum sched_priority priority(const struct vcpu *v)
 {
-	return !v->parked_by_cap && !v->domain->paused &&
-	       affinity_allows(v, cpu) && (!only_under || v->credit_ns > 0);
+	return v->boosted ? PRIO_BOOST : v->credit_ns > 0 ? PRIO_UNDER : PRIO_OVER;
 }
 
-static struct vcpu *runq_take(unsigned from, unsigned cpu, bool only_under)
+static bool eligible(const struct vcpu *v, unsigned cpu, enum sched_priority at_least)
+{
+	return !v->parked_by_cap && !v->domain->paused &&
+	       affinity_allows(v, cpu) && priority(v) >= at_least;
+}
+
+static struct vcpu *runq_take(unsigned from, unsigned cpu,
+			      enum sched_priority at_least)
 {
 	struct runqueue *rq = &runqueues[from];
 	struct vcpu *prev = NULL;
 
 	for (struct vcpu *v = rq->head; v; prev = v, v = v->runq_next)
-		if (eligible(v, cpu, only_under)) {
+		if (eligible(v, cpu, at_least)) {
 			runq_unlink(rq, prev, v);
 			return v;
 		}
 	return NULL;
 }
 
-/* Credit first (UNDER before OVER), own queue before stealing. */
+/* Highest priority first; within one, own queue before stealing. */
 static struct vcpu *pick_next(unsigned cpu)
 {
 	unsigned cpus = arch_cpu_count();
 
-	for (int only_under = 1; only_under >= 0; only_under--) {
+	for (int prio = PRIO_BOOST; prio >= PRIO_OVER; prio--) {
 		for (unsigned i = 0; i < cpus; i++) {
-			struct vcpu *v = runq_take((cpu + i) % cpus, cpu, only_under);
+			struct vcpu *v = runq_take((cpu + i) % cpus, cpu,
+						   (enum sched_priority)prio);
 			if (v)
 				return v;
 		}
@@ -307,6 +332,7 @@ static void descheduled(struct vcpu *v)
 
 	spin_lock(&sched_lock);
 	v->on_cpu = false;
+	v->boosted = false;
 	v->cpu_time_ns += used;
 	v->credit_ns -= (int64_t)used;
 	if (v->state == VCPU_RUNNING || v->state == VCPU_RUNNABLE) {

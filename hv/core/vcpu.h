@@ -42,6 +42,7 @@ struct vcpu {
 	struct vcpu *runq_next;		/* runqueue or blocked list */
 	int64_t credit_ns;		/* sched_credit.c */
 	bool parked_by_cap;
+	bool boosted;			/* woke up with credit: runs first */
 	uint64_t wake_at_ns;		/* BLOCKED: 0 = no deadline */
 	uint64_t run_start_ns;
 

@@ -1,4 +1,4 @@
-/* Writes the fuzzers' seed inputs into OUTDIR/{cpio,cmdline,acpi}/, at build
+/* Writes the fuzzers' seed inputs into OUTDIR/{cpio,cmdline,acpi,xl_config}/, at build
  * time, so that no binary file is committed. Usage: gen_seeds OUTDIR */
 #include <errno.h>
 #include <stdint.h>
@@ -191,6 +191,49 @@ static void acpi_seeds(const char *dir)
 	write_seed(dir, "rsdp", b.data, b.len);
 }
 
+/* ------------------------------------------------------------- xl_config */
+
+static void xl_config_seeds(const char *dir)
+{
+	static const char *const configs[] = {
+		/* Every key the parser reads. */
+		"# a full config\n"
+		"name = \"web-1\"\n"
+		"memory = 0x200\n"
+		"vcpus = 4; maxvcpus = 8\n"
+		"kernel = \"/kernels/vmlinuz\"\n"
+		"ramdisk = '/kernels/initrd.img'\n"
+		"cmdline = \"console=ttyS0 \\\"q\\\" \\x41\\101\\t\"\n"
+		"cpu_weight = 512\n"
+		"cap = 150\n"
+		"cpus = \"all,^1,3-4\"\n"
+		"on_poweroff = \"preserve\"\n"
+		"on_reboot = 'destroy'\n"
+		"on_crash = \"restart\"\n"
+		"disk = [ 'file:/img/web.raw,xvda,w',\n"
+		"         'phy:/dev/sdb,xvdb,r', ]\n"
+		"vif = [ '' ]\n",
+		/* Xen's example shape, with keys that only warn. */
+		"type = \"hvm\"\r\nname = \"example.hvm\"\r\nmemory = 128\r\n"
+		"kernel = \"/boot/vmlinux\"\r\nextra = \"quiet\"\r\n"
+		"root = \"/dev/xvda1 ro\"\r\nvnc = 1\r\nserial = 'pty'\r\n"
+		"cpus = [ \"0-1\", 5 ]\r\nfoo = [ 1, 'two' ]\r\n",
+		/* Duplicates and a syntax error at the end. */
+		"name='a';memory=1;kernel='k';memory=2;name='b'\ncpus=7\n"
+		"disk = [\n'x'\n,'y'\n",
+		/* Errors of several kinds. */
+		"name = 'a b'\nmemory = 512M\n",
+		"on_crash = \"rename-restart\"\ncmdline = \"\\q\"\n",
+		"disk += [ 'a' ]\nvcpus = 010\n",
+	};
+	char name[16];
+
+	for (size_t i = 0; i < sizeof(configs) / sizeof(configs[0]); i++) {
+		snprintf(name, sizeof(name), "config%zu", i);
+		write_seed(dir, name, configs[i], strlen(configs[i]));
+	}
+}
+
 int main(int argc, char **argv)
 {
 	char dir[4096];
@@ -209,5 +252,8 @@ int main(int argc, char **argv)
 	snprintf(dir, sizeof(dir), "%s/acpi", argv[1]);
 	make_dir(dir);
 	acpi_seeds(dir);
+	snprintf(dir, sizeof(dir), "%s/xl_config", argv[1]);
+	make_dir(dir);
+	xl_config_seeds(dir);
 	return 0;
 }

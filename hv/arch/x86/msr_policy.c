@@ -30,7 +30,7 @@ bool msr_read_for_guest(struct vcpu *v, uint32_t msr, uint64_t *value)
 
 	switch (msr) {
 	case MSR_EFER:
-		*value = v->arch.guest_efer;
+		*value = vmcb->save.efer & ~EFER_SVME;	/* LMA as the CPU set it */
 		return true;
 	case MSR_TSC:
 		*value = rdtsc() + vmcb->control.tsc_offset;
@@ -51,8 +51,9 @@ bool msr_write_for_guest(struct vcpu *v, uint32_t msr, uint64_t value)
 	case MSR_EFER:
 		if (value & ~EFER_GUEST_WRITABLE)
 			return false;
-		v->arch.guest_efer = value;
-		vmcb->save.efer = value | EFER_SVME;
+		/* LMA belongs to the CPU: it follows LME and CR0.PG. */
+		vmcb->save.efer = (value & ~EFER_LMA) | (vmcb->save.efer & EFER_LMA) |
+				  EFER_SVME;
 		return true;
 	case MSR_TSC:
 		vmcb->control.tsc_offset = value - rdtsc();

@@ -16,7 +16,6 @@ struct vmcb;
 struct arch_vcpu {
 	struct vmcb *vmcb;
 	struct guest_regs regs;
-	uint64_t guest_efer;		/* as the guest sees it: no SVME */
 	uint32_t asid;
 	uint32_t asid_cpu;		/* where that ASID is valid */
 	uint64_t asid_generation;

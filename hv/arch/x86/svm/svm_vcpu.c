@@ -98,7 +98,6 @@ bool arch_vcpu_init_pvh(struct vcpu *v, uint64_t entry, uint64_t start_info_gpa)
 	vmcb_set_segment(&s->idtr, 0, 0, 0xffff);
 	s->cr0 = GUEST_CR0_PE_ET;
 	s->efer = EFER_SVME;	/* VMRUN requires it; the guest sees 0 */
-	v->arch.guest_efer = 0;
 	s->rflags = GUEST_RFLAGS_RESET;
 	s->rip = entry;
 	s->dr6 = GUEST_DR6_RESET;
@@ -126,7 +125,6 @@ bool arch_vcpu_init_like(struct vcpu *v, const struct vcpu *model, uint64_t rip,
 	vmcb->save.rsp = rsp;
 	vmcb->save.rax = 0;
 	vmcb->save.rflags = GUEST_RFLAGS_RESET;
-	v->arch.guest_efer = model->arch.guest_efer;
 	memset(&v->arch.regs, 0, sizeof(v->arch.regs));
 	v->arch.regs.rdi = arg;
 	v->arch.asid = 0;
