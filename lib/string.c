@@ -40,13 +40,21 @@ void *memmove(void *dst, const void *src, size_t n)
 	return dst;
 }
 
+/* Eight bytes a step for the bulk: guest RAM is zeroed megabytes at a
+ * time, and emulators run REP STOSQ far faster than REP STOSB. */
 void *memset(void *dst, int c, size_t n)
 {
 	void *ret = dst;
+	uint64_t pattern = 0x0101010101010101ull * (uint8_t)c;
+	size_t words = n / 8, tail = n % 8;
 
+	__asm__ volatile("rep stosq"
+			 : "+D"(dst), "+c"(words)
+			 : "a"(pattern)
+			 : "memory");
 	__asm__ volatile("rep stosb"
-			 : "+D"(dst), "+c"(n)
-			 : "a"(c)
+			 : "+D"(dst), "+c"(tail)
+			 : "a"(pattern)
 			 : "memory");
 	return ret;
 }

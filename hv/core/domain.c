@@ -122,6 +122,9 @@ static bool domain_register(struct domain *d)
 struct domain *domain_create(const struct domain_config *cfg,
 			     const char *config_path)
 {
+	uint64_t start_ns = arch_time_ns();
+	uint64_t free_before = frames_free_count();
+
 	if (!affinity_has_online_cpu(cfg)) {
 		log_err("domain %s: error: cpus= names no online CPU\n", cfg->name);
 		return NULL;
@@ -149,9 +152,32 @@ struct domain *domain_create(const struct domain_config *cfg,
 	d->state = DOMAIN_RUNNING;
 	d->vcpus[0].started = true;
 	sched_vcpu_start(&d->vcpus[0]);
-	log_info("domain %s: created, id %u, %lu MiB, %u vCPUs\n", d->name,
-		 d->id, d->ram_bytes >> 20, d->vcpu_count);
+	uint64_t overhead_frames = free_before - frames_free_count() -
+				   d->ram_bytes / PAGE_SIZE;
+	log_info("domain %s: created, id %u, %lu MiB, %u vCPUs in %lu us, monitor memory %lu KiB\n",
+		 d->name, d->id, d->ram_bytes >> 20, d->vcpu_count,
+		 (arch_time_ns() - start_ns) / 1000, overhead_frames * PAGE_SIZE >> 10);
 	return d;
+}
+
+/* One line a benchmark can read: lifetime, CPU time and exits by class. */
+static void log_domain_statistics(const struct domain *d)
+{
+	uint64_t cpu_ns = 0, exits[EXIT_CLASS_COUNT] = {0}, total = 0;
+
+	for (unsigned i = 0; i < d->vcpu_count; i++) {
+		cpu_ns += d->vcpus[i].cpu_time_ns;
+		for (unsigned c = 0; c < EXIT_CLASS_COUNT; c++)
+			exits[c] += d->vcpus[i].exits[c];
+	}
+	for (unsigned c = 0; c < EXIT_CLASS_COUNT; c++)
+		total += exits[c];
+	log_info("domain %s: destroyed after %lu ms: cpu %lu ms, exits %lu (interrupt %lu cpuid %lu msr %lu io %lu hypercall %lu hlt %lu npf %lu other %lu)\n",
+		 d->name, (arch_time_ns() - d->created_ns) / 1000000,
+		 cpu_ns / 1000000, total, exits[EXIT_CLASS_INTERRUPT],
+		 exits[EXIT_CLASS_CPUID], exits[EXIT_CLASS_MSR], exits[EXIT_CLASS_IO],
+		 exits[EXIT_CLASS_HYPERCALL], exits[EXIT_CLASS_HLT],
+		 exits[EXIT_CLASS_NPF], exits[EXIT_CLASS_OTHER]);
 }
 
 void domain_destroy(struct domain *d)
@@ -164,7 +190,7 @@ void domain_destroy(struct domain *d)
 	domain_table_remove(d);
 	sched_lock_release();
 	domain_console_flush(d);
-	log_info("domain %s: destroyed\n", d->name);
+	log_domain_statistics(d);
 	domain_free(d);
 }
 

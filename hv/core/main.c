@@ -6,6 +6,7 @@
 #include "core/frame.h"
 #include "core/log.h"
 #include "core/sched.h"
+#include "lib/cpu_burn.h"
 
 static void debug_fault_on_this_cpu(void *kind)
 {
@@ -23,7 +24,50 @@ static void debug_fault_run(const struct hv_options *opt)
 			opt->debug_fault_cpu);
 }
 
-static unsigned start_domains(void)
+/* The benchmark's reference: the guests' CPU-bound loop, on the monitor. */
+static void debug_burn_run(uint64_t iterations)
+{
+	uint64_t start = arch_time_ns();
+	uint64_t result = cpu_burn(iterations, 1);
+	uint64_t ns = arch_time_ns() - start;
+
+	log_info("debug: burn: %lu iterations in %lu ns on the monitor (%#lx)\n",
+		 iterations, ns, result);
+}
+
+static void churn_first(const struct cpio_file *f, void *path)
+{
+	const char **first = path;
+
+	if (!*first)
+		*first = f->name;
+}
+
+/* Creates and destroys the first auto/ config `cycles` times: every frame
+ * must come back. */
+static void debug_churn_run(uint64_t cycles)
+{
+	const char *path = NULL;
+
+	bundle_for_each("auto/", churn_first, &path);
+	if (!path) {
+		log_err("debug: error: debug.churn needs a config under auto/\n");
+		return;
+	}
+	uint64_t before = frames_free_count();
+	uint64_t done = 0;
+	for (; done < cycles; done++) {
+		struct domain *d = domain_create_from_bundle(path);
+		if (!d)
+			break;
+		domain_destroy(d);
+	}
+	uint64_t after = frames_free_count();
+	log_info("debug: churn: %lu create/destroy cycles of %s: free frames before %lu, after %lu\n",
+		 done, path, before, after);
+}
+
+static unsigned start_domains(const struct hv_options *opt)
 {
 	const char *why_not = "";
 
@@ -33,6 +77,8 @@ static unsigned start_domains(void)
 		return 0;
 	}
 	log_info("virt: %s\n", arch_virt_features());
+	if (opt->debug_churn)
+		debug_churn_run(opt->debug_churn);
 	return domain_start_auto();
 }
 
@@ -42,7 +88,9 @@ void hv_main(const struct boot_info *bi, const struct hv_options *opt)
 	if (opt->debug_fault != DEBUG_FAULT_NONE)
 		debug_fault_run(opt);
 
-	unsigned domains = start_domains();
+	if (opt->debug_burn)
+		debug_burn_run(opt->debug_burn);
+	unsigned domains = start_domains(opt);
 	console_printf("vesta ready: cpus=%u memory=%luMiB domains=%u\n",
 		       arch_cpu_count(), frames_free_count() * PAGE_SIZE >> 20,
 		       domains);

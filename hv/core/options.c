@@ -58,6 +58,12 @@ static void option_apply(const struct cmdline_token *t, struct hv_options *out)
 		else
 			log_err("cmdline: error: debug.fault_cpu='%s': want a CPU number\n",
 				value);
+	} else if (token_is(t, "debug.burn") || token_is(t, "debug.churn")) {
+		uint64_t *slot = token_is(t, "debug.burn") ? &out->debug_burn
+							   : &out->debug_churn;
+		if (!parse_u64(value, strlen(value), slot))
+			log_err("cmdline: error: %.*s='%s': want a number\n",
+				(int)t->key_len, t->key, value);
 	} else {
 		log_warn("cmdline: unknown option '%.*s'\n", (int)t->key_len, t->key);
 	}

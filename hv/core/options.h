@@ -3,6 +3,7 @@
 #define CORE_OPTIONS_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "core/log.h"
 
@@ -18,6 +19,8 @@ struct hv_options {
 	enum log_level log_level;
 	enum debug_fault_kind debug_fault;
 	unsigned debug_fault_cpu;
+	uint64_t debug_burn;		/* iterations of lib/cpu_burn.c at boot */
+	uint64_t debug_churn;		/* create/destroy cycles at boot */
 };
 
 /* Fills *out with defaults overridden by the command line; logs (after

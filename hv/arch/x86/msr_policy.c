@@ -51,6 +51,10 @@ bool msr_write_for_guest(struct vcpu *v, uint32_t msr, uint64_t value)
 	case MSR_EFER:
 		if (value & ~EFER_GUEST_WRITABLE)
 			return false;
+		/* LME may not change while paging is on (APM vol. 2, 14.6.1). */
+		if ((vmcb->save.cr0 & CR0_PG) &&
+		    ((value ^ vmcb->save.efer) & EFER_LME))
+			return false;
 		/* LMA belongs to the CPU: it follows LME and CR0.PG. */
 		vmcb->save.efer = (value & ~EFER_LMA) | (vmcb->save.efer & EFER_LMA) |
 				  EFER_SVME;
