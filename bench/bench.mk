@@ -1,7 +1,10 @@
 # Benchmarks print figures, never pass/fail.
 #   boot_time.py: QEMU wall time to the ready line (-smp 1, 2, 4), against
 #   the time to the first serial byte; image size.
+#   domains.py: a guest's CPU loop against the bare monitor, idle exits,
+#   CPU shares by weight and cap, domain creation time and overhead.
 
 bench: deps-run
 	$(MAKE) all
 	/usr/bin/python3 bench/boot_time.py
+	/usr/bin/python3 bench/domains.py

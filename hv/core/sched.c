@@ -197,13 +197,18 @@ void sched_pause_domain(struct domain *d)
 	spin_unlock(&sched_lock);
 }
 
+static void kick_idle_cpus(void)
+{
+	for (unsigned cpu = 0; cpu < arch_cpu_count(); cpu++)
+		if (cpu_idle[cpu])
+			kick(cpu);
+}
+
 void sched_resume_domain(struct domain *d)
 {
 	spin_lock(&sched_lock);
 	d->paused = false;
-	for (unsigned cpu = 0; cpu < arch_cpu_count(); cpu++)
-		if (cpu_idle[cpu])
-			kick(cpu);
+	kick_idle_cpus();
 	spin_unlock(&sched_lock);
 }
 
@@ -298,13 +303,23 @@ static struct vcpu *pick_next(unsigned cpu)
 	return NULL;
 }
 
+/* A capped vCPU runs no longer than its credit, so it meets its cap. */
+static uint64_t slice_for(const struct vcpu *v)
+{
+	if (v->domain->config.cap && v->credit_ns > 0 &&
+	    (uint64_t)v->credit_ns < SCHED_SLICE_NS)
+		return (uint64_t)v->credit_ns;
+	return SCHED_SLICE_NS;
+}
+
 static struct vcpu *schedule(unsigned cpu, uint64_t *deadline)
 {
 	uint64_t now = arch_time_ns();
 
 	spin_lock(&sched_lock);
 	if (now >= next_account_ns) {
-		sched_credit_account(now);
+		if (sched_credit_account())
+			kick_idle_cpus();
 		next_account_ns = now + SCHED_ACCOUNT_PERIOD_NS;
 	}
 	uint64_t next_wake = wake_expired(now);
@@ -319,7 +334,7 @@ static struct vcpu *schedule(unsigned cpu, uint64_t *deadline)
 	resched_pending[cpu] = false;
 	spin_unlock(&sched_lock);
 
-	uint64_t end = now + (v ? SCHED_SLICE_NS : cpu == 0 ? SHELL_POLL_NS : IDLE_WAKE_NS);
+	uint64_t end = now + (v ? slice_for(v) : cpu == 0 ? SHELL_POLL_NS : IDLE_WAKE_NS);
 	if (next_account_ns < end && v)
 		end = next_account_ns;
 	*deadline = next_wake < end ? next_wake : end;

@@ -35,7 +35,8 @@ void sched_timer_interrupt(void);
 /* Each CPU's loop, after boot. */
 __attribute__((noreturn)) void sched_run_this_cpu(void);
 
-/* Credit accounting (sched_credit.c), called under the scheduler lock. */
-void sched_credit_account(uint64_t now_ns);
+/* Credit accounting (sched_credit.c), under the scheduler lock, once a
+ * period. Returns true when a vCPU parked by its cap may run again. */
+bool sched_credit_account(void);
 
 #endif

@@ -35,6 +35,26 @@ static uint64_t total_active_weight(void)
 	return total;
 }
 
+/* The CPUs that the vCPUs wanting to run may use: the time to share is
+ * theirs alone, or pinned domains would be handed time they cannot get
+ * and weights would stop meaning anything. */
+static unsigned usable_cpus(void)
+{
+	uint64_t mask[4] = {0, 0, 0, 0};
+	unsigned n = 0;
+
+	for (unsigned slot = 0; slot < DOMAIN_MAX; slot++) {
+		struct domain *d = domain_table_slot(slot);
+		for (unsigned i = 0; d && !d->paused && i < d->vcpu_count; i++)
+			if (vcpu_wants_cpu(&d->vcpus[i]))
+				for (unsigned w = 0; w < 4; w++)
+					mask[w] |= d->vcpus[i].affinity[w];
+	}
+	for (unsigned cpu = 0; cpu < arch_cpu_count(); cpu++)
+		n += (mask[cpu / 64] >> (cpu % 64)) & 1;
+	return n;
+}
+
 static int64_t clamp_credit(int64_t credit)
 {
 	const int64_t limit = (int64_t)SCHED_ACCOUNT_PERIOD_NS;
@@ -42,9 +62,12 @@ static int64_t clamp_credit(int64_t credit)
 	return credit > limit ? limit : credit < -limit ? -limit : credit;
 }
 
-static void domain_account(struct domain *d, uint64_t cpu_ns_to_share,
+/* Returns true when a capped vCPU got credit back (its CPU may idle). */
+static bool domain_account(struct domain *d, uint64_t cpu_ns_to_share,
 			   uint64_t total_weight)
 {
+	bool unparked = false;
+
 	unsigned active = domain_active_vcpus(d);
 	uint64_t share = 0;
 
@@ -66,19 +89,24 @@ static void domain_account(struct domain *d, uint64_t cpu_ns_to_share,
 			continue;
 		}
 		v->credit_ns = clamp_credit(v->credit_ns + (int64_t)share);
-		v->parked_by_cap = d->config.cap && v->credit_ns <= 0;
+		bool parked = d->config.cap && v->credit_ns <= 0;
+		unparked |= v->parked_by_cap && !parked;
+		v->parked_by_cap = parked;
 	}
+	return unparked;
 }
 
-void sched_credit_account(uint64_t now_ns)
+bool sched_credit_account(void)
 {
 	uint64_t total_weight = total_active_weight();
-	uint64_t cpu_ns = SCHED_ACCOUNT_PERIOD_NS * arch_cpu_count();
+	uint64_t cpu_ns = SCHED_ACCOUNT_PERIOD_NS * usable_cpus();
+	bool unparked = false;
 
-	(void)now_ns;
 	for (unsigned slot = 0; slot < DOMAIN_MAX; slot++) {
 		struct domain *d = domain_table_slot(slot);
 		if (d)
-			domain_account(d, cpu_ns, total_weight ? total_weight : 1);
+			unparked |= domain_account(d, cpu_ns,
+						   total_weight ? total_weight : 1);
 	}
+	return unparked;
 }
