@@ -106,7 +106,8 @@ static void kick(unsigned cpu)
 		resched_pending[cpu] = true;
 }
 
-/* RUNNABLE and off any CPU: onto a queue; wake that CPU if it idles. */
+/* RUNNABLE and off any CPU: onto a queue, and that CPU looks again (it may
+ * idle, or run a vCPU on a long slice because it was alone). */
 static void make_runnable(struct vcpu *v)
 {
 	v->state = VCPU_RUNNABLE;
@@ -114,8 +115,7 @@ static void make_runnable(struct vcpu *v)
 		return;		/* its CPU requeues it when it gets off */
 	v->processor = first_allowed_cpu(v);
 	runq_push(v);
-	if (cpu_idle[v->processor])
-		kick(v->processor);
+	kick(v->processor);
 }
 
 void sched_vcpu_start(struct vcpu *v)
@@ -140,14 +140,13 @@ void sched_block(struct vcpu *v, uint64_t deadline_ns)
 }
 
 /* As in Xen's credit scheduler, a vCPU that wakes with credit left is
- * boosted: it preempts whatever runs, so waiting on a timer or an event
- * costs no slice. One that spends more than its share loses the boost. */
+ * boosted: it runs before the others at the kick make_runnable sends, so
+ * waiting on a timer or an event costs no slice. One that spends more than
+ * its share loses the boost. */
 static void wake_blocked(struct vcpu *v)
 {
 	v->boosted = v->credit_ns >= 0;
 	make_runnable(v);
-	if (v->boosted && !v->on_cpu && !cpu_idle[v->processor])
-		kick(v->processor);
 }
 
 void sched_wake(struct vcpu *v)
@@ -303,13 +302,26 @@ static struct vcpu *pick_next(unsigned cpu)
 	return NULL;
 }
 
-/* A capped vCPU runs no longer than its credit, so it meets its cap. */
-static uint64_t slice_for(const struct vcpu *v)
+/* Whether any queued vCPU could run on `cpu` (then slices stay short). */
+static bool anyone_waiting_for(unsigned cpu)
 {
-	if (v->domain->config.cap && v->credit_ns > 0 &&
-	    (uint64_t)v->credit_ns < SCHED_SLICE_NS)
-		return (uint64_t)v->credit_ns;
-	return SCHED_SLICE_NS;
+	for (unsigned q = 0; q < arch_cpu_count(); q++)
+		for (struct vcpu *v = runqueues[q].head; v; v = v->runq_next)
+			if (eligible(v, cpu, PRIO_OVER))
+				return true;
+	return false;
+}
+
+/* A capped vCPU runs no longer than its credit, so it meets its cap; a
+ * vCPU alone runs long, so a busy guest is not interrupted for nothing
+ * (a wake-up elsewhere kicks this CPU at once). */
+static uint64_t slice_for(const struct vcpu *v, unsigned cpu)
+{
+	if (v->domain->config.cap)
+		return v->credit_ns > 0 && (uint64_t)v->credit_ns < SCHED_SLICE_NS
+			       ? (uint64_t)v->credit_ns
+			       : SCHED_SLICE_NS;
+	return anyone_waiting_for(cpu) ? SCHED_SLICE_NS : SCHED_ALONE_SLICE_NS;
 }
 
 static struct vcpu *schedule(unsigned cpu, uint64_t *deadline)
@@ -324,6 +336,7 @@ static struct vcpu *schedule(unsigned cpu, uint64_t *deadline)
 	}
 	uint64_t next_wake = wake_expired(now);
 	struct vcpu *v = pick_next(cpu);
+	uint64_t slice = v ? slice_for(v, cpu) : 0;
 	if (v) {
 		v->state = VCPU_RUNNING;
 		v->on_cpu = true;
@@ -334,8 +347,9 @@ static struct vcpu *schedule(unsigned cpu, uint64_t *deadline)
 	resched_pending[cpu] = false;
 	spin_unlock(&sched_lock);
 
-	uint64_t end = now + (v ? slice_for(v) : cpu == 0 ? SHELL_POLL_NS : IDLE_WAKE_NS);
-	if (next_account_ns < end && v)
+	uint64_t end = now + (v ? slice : cpu == 0 ? SHELL_POLL_NS : IDLE_WAKE_NS);
+	/* Credits must come on time even when every CPU runs long slices. */
+	if (v && next_account_ns < end)
 		end = next_account_ns;
 	*deadline = next_wake < end ? next_wake : end;
 	return v;

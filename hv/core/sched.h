@@ -11,6 +11,7 @@
 
 #define SCHED_SLICE_NS 10000000ull		/* 10 ms */
 #define SCHED_ACCOUNT_PERIOD_NS 30000000ull	/* credits every 30 ms */
+#define SCHED_ALONE_SLICE_NS 100000000ull	/* no one else wants the CPU */
 
 struct domain;
 
