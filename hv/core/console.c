@@ -51,5 +51,7 @@ void domain_console_flush(struct domain *d)
 	spin_lock(&c->lock);
 	if (c->line_len)
 		console_emit_line(d);
+	if (mgmt_console_attached(d->id))
+		mgmt_console_keep(d->id, c);	/* the shell may not have read it all */
 	spin_unlock(&c->lock);
 }

@@ -12,11 +12,12 @@
 #define FRAMES_PER_2M 512
 #define E820_RAM 1
 
-/* The largest run of frames, 2 MiB aligned when it can be, up to want. */
+/* The largest run of zeroed frames, 2 MiB aligned when it can be, up to
+ * want: nothing of a previous owner may show through. */
 static uint64_t ram_alloc_run(uint64_t want, uint64_t *got)
 {
 	for (uint64_t n = want; n >= FRAMES_PER_2M; n /= 2) {
-		uint64_t pa = frame_alloc(n, FRAMES_PER_2M);
+		uint64_t pa = frame_alloc_zeroed_aligned(n, FRAMES_PER_2M);
 		if (pa) {
 			*got = n;
 			return pa;
@@ -24,7 +25,7 @@ static uint64_t ram_alloc_run(uint64_t want, uint64_t *got)
 	}
 	uint64_t n = want < FRAMES_PER_2M ? want : FRAMES_PER_2M;
 	for (; n; n /= 2) {
-		uint64_t pa = frame_alloc(n, 1);
+		uint64_t pa = frame_alloc_zeroed_aligned(n, 1);
 		if (pa) {
 			*got = n;
 			return pa;
@@ -49,7 +50,6 @@ static bool ram_add_extent(struct domain *d, uint64_t hpa, uint64_t size)
 	return true;
 }
 
-/* Guest RAM is zeroed: nothing of a previous owner may show through. */
 static bool domain_ram_alloc(struct domain *d, uint64_t bytes)
 {
 	uint64_t frames_left = bytes / PAGE_SIZE;
@@ -63,7 +63,6 @@ static bool domain_ram_alloc(struct domain *d, uint64_t bytes)
 			frame_free(hpa, got);
 			return false;
 		}
-		memset((void *)(uintptr_t)hpa, 0, got * PAGE_SIZE);
 		d->ram_bytes += got * PAGE_SIZE;
 		frames_left -= got;
 	}

@@ -17,9 +17,17 @@ void frames_init(struct memmap *m, uint64_t limit);
  * the physical address, 0 when there is no such run. */
 uint64_t frame_alloc(uint64_t count, uint64_t align);
 uint64_t frame_alloc_zeroed(uint64_t count);
+/* Zeroed frames, from the clean pool when it has the run (no zeroing then). */
+uint64_t frame_alloc_zeroed_aligned(uint64_t count, uint64_t align);
 void frame_free(uint64_t phys, uint64_t count);
 
-uint64_t frames_free_count(void);
+/* Zeroes up to max_frames dirty frames and makes them clean; false when
+ * there was nothing to scrub. For idle CPUs: it takes no lock while it
+ * writes. */
+bool frames_scrub(uint64_t max_frames);
+
+uint64_t frames_free_count(void);	/* clean and dirty */
+uint64_t frames_clean_count(void);
 uint64_t frames_total_count(void);	/* frames that were ever free */
 
 #endif

@@ -17,6 +17,7 @@
 #include "core/frame.h"
 #include "core/log.h"
 #include "core/sched.h"
+#include "core/spinlock.h"
 #include "lib/format.h"
 #include "lib/string.h"
 #include "vesta/hypercall.h"
@@ -323,25 +324,67 @@ enum mgmt_status mgmt_unpause(const char *name_or_id)
 
 /* ------------------------------------------------------------- console */
 
+/* The attached domain's ring as it was when the domain went away, so that
+ * the shell can still show its last words after the destroy. */
+static struct {
+	struct spinlock lock;
+	unsigned id;
+	uint64_t written;
+	char ring[DOMAIN_CONSOLE_RING_SIZE];
+} console_kept = {.lock = SPINLOCK_INIT};
+
+/* Bytes of `ring` (with `end` bytes ever written) after *cursor. */
+static size_t ring_copy(const char *ring, uint64_t end, uint64_t *cursor,
+			char *buf, size_t size)
+{
+	uint64_t from = *cursor < end ? *cursor : end;
+
+	if (end - from > DOMAIN_CONSOLE_RING_SIZE)
+		from = end - DOMAIN_CONSOLE_RING_SIZE;	/* overwritten: skip */
+	size_t n = end - from < size ? (size_t)(end - from) : size;
+	for (size_t i = 0; i < n; i++)
+		buf[i] = ring[(from + i) % DOMAIN_CONSOLE_RING_SIZE];
+	*cursor = from + n;
+	return n;
+}
+
+static size_t kept_read(const char *name_or_id, uint64_t *cursor, char *buf,
+			size_t size)
+{
+	unsigned id;
+	size_t n = 0;
+
+	if (!parse_id(name_or_id, &id))
+		return 0;
+	spin_lock(&console_kept.lock);
+	if (id && id == console_kept.id)
+		n = ring_copy(console_kept.ring, console_kept.written, cursor,
+			      buf, size);
+	spin_unlock(&console_kept.lock);
+	return n;
+}
+
 size_t mgmt_console_read(const char *name_or_id, uint64_t *cursor, char *buf,
 			 size_t size)
 {
 	struct domain *d = domain_lookup(name_or_id);
 
 	if (!d)
-		return 0;
+		return kept_read(name_or_id, cursor, buf, size);
 	struct domain_console *c = &d->console;
 	spin_lock(&c->lock);
-	uint64_t end = c->ring_written;
-	uint64_t from = *cursor < end ? *cursor : end;
-	if (end - from > DOMAIN_CONSOLE_RING_SIZE)
-		from = end - DOMAIN_CONSOLE_RING_SIZE;	/* overwritten: skip */
-	size_t n = end - from < size ? (size_t)(end - from) : size;
-	for (size_t i = 0; i < n; i++)
-		buf[i] = c->ring[(from + i) % DOMAIN_CONSOLE_RING_SIZE];
+	size_t n = ring_copy(c->ring, c->ring_written, cursor, buf, size);
 	spin_unlock(&c->lock);
-	*cursor = from + n;
 	return n;
+}
+
+void mgmt_console_keep(unsigned domain_id, const struct domain_console *c)
+{
+	spin_lock(&console_kept.lock);
+	console_kept.id = domain_id;
+	console_kept.written = c->ring_written;
+	memcpy(console_kept.ring, c->ring, sizeof(console_kept.ring));
+	spin_unlock(&console_kept.lock);
 }
 
 /* One console on the host, so one attachment at a time. */

@@ -11,6 +11,8 @@
 #include "core/vcpu.h"
 #include "lib/xl_config.h"
 
+struct domain_console;
+
 enum mgmt_status {
 	MGMT_OK = 0,
 	MGMT_ERR_NO_DOMAIN,	/* no domain by that name or id */
@@ -79,5 +81,9 @@ enum mgmt_status mgmt_console_attach(const char *name_or_id, bool attach);
 /* For core/console.c, on any CPU, lock-free: is a shell attached to the
  * console of the domain with this id? */
 bool mgmt_console_attached(unsigned domain_id);
+/* For core/console.c, under c's lock, when the attached domain flushes its
+ * console (it is shutting down or being destroyed): keeps a copy of the
+ * ring, which mgmt_console_read serves by the id once the domain is gone. */
+void mgmt_console_keep(unsigned domain_id, const struct domain_console *c);
 
 #endif

@@ -2,12 +2,16 @@
 #include "core/arch.h"
 #include "core/domain.h"
 #include "core/domain_actions.h"
+#include "core/frame.h"
 #include "core/log.h"
 #include "core/shell.h"
 #include "core/spinlock.h"
 
 #define SCHED_MAX_CPUS 256
 #define IDLE_WAKE_NS 1000000000ull	/* an idle CPU looks around each second */
+/* An idle CPU zeroes this much free memory between looks at its queue:
+ * 2 MiB, a few milliseconds even under emulation. */
+#define SCRUB_BATCH_FRAMES 512
 /* The boot CPU polls the console for the shell this often when idle. */
 #define SHELL_POLL_NS 20000000ull
 
@@ -383,7 +387,7 @@ void sched_run_this_cpu(void)
 		if (v) {
 			arch_vcpu_run(v);
 			descheduled(v);
-		} else if (!resched_pending[cpu]) {
+		} else if (!resched_pending[cpu] && !frames_scrub(SCRUB_BATCH_FRAMES)) {
 			arch_idle();
 		}
 		if (cpu == 0) {
