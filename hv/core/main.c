@@ -5,7 +5,9 @@
 #include "core/domain_config.h"
 #include "core/frame.h"
 #include "core/log.h"
+#include "core/mgmt.h"
 #include "core/sched.h"
+#include "core/shell.h"
 #include "lib/cpu_burn.h"
 
 static void debug_fault_on_this_cpu(void *kind)
@@ -74,9 +76,11 @@ static unsigned start_domains(const struct hv_options *opt)
 	if (!arch_virt_init(&why_not)) {
 		log_err("virt: error: cannot run guests: %s; no domain will start\n",
 			why_not);
+		mgmt_set_virt_status(false, why_not);
 		return 0;
 	}
 	log_info("virt: %s\n", arch_virt_features());
+	mgmt_set_virt_status(true, arch_virt_features());
 	if (opt->debug_churn)
 		debug_churn_run(opt->debug_churn);
 	return domain_start_auto();
@@ -94,6 +98,7 @@ void hv_main(const struct boot_info *bi, const struct hv_options *opt)
 	console_printf("vesta ready: cpus=%u memory=%luMiB domains=%u\n",
 		       arch_cpu_count(), frames_free_count() * PAGE_SIZE >> 20,
 		       domains);
+	shell_init();
 	arch_start_secondary_cpus(sched_run_this_cpu);
 	sched_run_this_cpu();
 }

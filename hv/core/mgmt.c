@@ -284,9 +284,9 @@ enum mgmt_status mgmt_shutdown(const char *name_or_id, bool reboot)
 		return MGMT_ERR_NO_DOMAIN;
 	if (!domain_check(d, can_shutdown))
 		return MGMT_ERR_STATE;
-	log_info("domain %s: %s by the management interface (as if the guest "
-		 "did it: no guest shutdown protocol yet)\n", d->name,
-		 reboot ? "reboot" : "shutdown");
+	log_info("domain %s: %s requested; acting as if the guest %s (guests "
+		 "have no shutdown protocol yet)\n", d->name,
+		 reboot ? "reboot" : "shutdown", reboot ? "rebooted" : "powered off");
 	domain_shutdown(d, reboot ? VESTA_SHUTDOWN_REBOOT : VESTA_SHUTDOWN_POWEROFF);
 	return MGMT_OK;
 }
