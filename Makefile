@@ -91,11 +91,15 @@ include tests/integration/integration.mk
 include bench/bench.mk
 
 # ------------------------------------------------------------ demo bundle
-# The demo bundle: everything under bundle/ in a cpio newc archive.
+# The demo bundle: bundle/ plus the test guests under guests/, staged in
+# $(BUILD)/bundle-root and archived by mkbundle.
 BUNDLE_FILES := $(shell find bundle 2>/dev/null)
-$(BUNDLE): $(MKBUNDLE) $(BUNDLE_FILES)
-	@mkdir -p $(dir $@)
-	$(MKBUNDLE) -o $@ bundle
+BUNDLE_ROOT := $(BUILD)/bundle-root
+$(BUNDLE): $(MKBUNDLE) $(BUNDLE_FILES) $(GUEST_ELFS)
+	@rm -rf $(BUNDLE_ROOT) && mkdir -p $(BUNDLE_ROOT)/guests
+	@cp -r bundle/. $(BUNDLE_ROOT)/
+	@cp $(GUEST_ELFS) $(BUNDLE_ROOT)/guests/
+	$(call quiet,BUNDLE,$@) $(MKBUNDLE) -o $@ $(BUNDLE_ROOT)
 
 # ----------------------------------------------------------------- run, iso
 run: deps-run

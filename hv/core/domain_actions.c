@@ -6,9 +6,11 @@
 #include "core/arch.h"
 #include "lib/string.h"
 
-/* Restarting more often than this in a row means the guest crashes at
- * boot; stop then, as xl does not, so the log stays readable. */
+/* A domain that stops this often in a row, each time within
+ * QUICK_STOP_NS of its start, is in a boot loop: it is not restarted again
+ * (xl would go on for ever), so the log stays readable. */
 #define MAX_RESTARTS 20
+#define QUICK_STOP_NS 1000000000ull
 
 static struct spinlock actions_lock = SPINLOCK_INIT;
 
@@ -44,12 +46,13 @@ static void domain_restart(struct domain *d)
 {
 	struct domain_config cfg = d->config;
 	char path[XLCFG_PATH_MAX];
-	unsigned restarts = d->restarts + 1;
+	bool quick = arch_time_ns() - d->created_ns < QUICK_STOP_NS;
+	unsigned restarts = quick ? d->restarts + 1 : 0;
 
 	memcpy(path, d->config_path, sizeof(path));
 	domain_destroy(d);
 	if (restarts > MAX_RESTARTS) {
-		log_err("domain %s: error: restarted %u times in a row; not again\n",
+		log_err("domain %s: error: stopped %u times in a row within a second of its start; not restarted again\n",
 			cfg.name, MAX_RESTARTS);
 		return;
 	}
