@@ -19,6 +19,9 @@ struct arch_vcpu {
 	uint32_t asid;
 	uint32_t asid_cpu;		/* where that ASID is valid */
 	uint64_t asid_generation;
+	/* DR0-DR3 are not in the VMCB: without this, one guest could read
+	 * another's breakpoint addresses. */
+	uint64_t dr[4];
 	/* x87/SSE state (FXSAVE format): guests share the physical FPU. */
 	uint8_t fpu[512] __attribute__((aligned(16)));
 };

@@ -34,8 +34,9 @@ _Static_assert(__builtin_offsetof(struct guest_regs, r15) == 104, "svm_entry.S")
 void svm_vmrun(uint64_t guest_vmcb_pa, struct guest_regs *regs,
 	       uint64_t host_vmcb_pa);
 
-static void fpu_reset(struct arch_vcpu *a)
+static void extra_state_reset(struct arch_vcpu *a)
 {
+	memset(a->dr, 0, sizeof(a->dr));
 	memset(a->fpu, 0, sizeof(a->fpu));
 	*(uint16_t *)&a->fpu[0] = FXSAVE_FCW;
 	*(uint32_t *)&a->fpu[24] = FXSAVE_MXCSR;
@@ -48,7 +49,7 @@ static bool vcpu_vmcb_alloc(struct vcpu *v)
 	if (!pa)
 		return false;
 	v->arch.vmcb = (struct vmcb *)(uintptr_t)pa;
-	fpu_reset(&v->arch);
+	extra_state_reset(&v->arch);
 	return true;
 }
 
@@ -181,15 +182,35 @@ static void take_pending_interrupts(void)
 	__asm__ volatile("sti; nop; cli" ::: "memory");
 }
 
+/* Guest state the VMCB does not hold, swapped once per run, not per exit:
+ * the host itself uses neither the FPU nor breakpoints. */
+static void guest_extra_state_load(const struct arch_vcpu *a)
+{
+	__asm__ volatile("fxrstor64 %0" ::"m"(a->fpu));
+	__asm__ volatile("mov %0, %%db0" ::"r"(a->dr[0]));
+	__asm__ volatile("mov %0, %%db1" ::"r"(a->dr[1]));
+	__asm__ volatile("mov %0, %%db2" ::"r"(a->dr[2]));
+	__asm__ volatile("mov %0, %%db3" ::"r"(a->dr[3]));
+}
+
+static void guest_extra_state_save(struct arch_vcpu *a)
+{
+	__asm__ volatile("fxsave64 %0" : "=m"(a->fpu));
+	__asm__ volatile("mov %%db0, %0" : "=r"(a->dr[0]));
+	__asm__ volatile("mov %%db1, %0" : "=r"(a->dr[1]));
+	__asm__ volatile("mov %%db2, %0" : "=r"(a->dr[2]));
+	__asm__ volatile("mov %%db3, %0" : "=r"(a->dr[3]));
+}
+
 void arch_vcpu_run(struct vcpu *v)
 {
 	struct percpu *cpu = this_cpu();
 
-	__asm__ volatile("fxrstor64 %0" ::"m"(v->arch.fpu));
+	guest_extra_state_load(&v->arch);
 	while (!sched_vcpu_should_stop(v)) {
 		svm_world_switch(v, cpu);
 		svm_handle_exit(v);
 		take_pending_interrupts();
 	}
-	__asm__ volatile("fxsave64 %0" : "=m"(v->arch.fpu));
+	guest_extra_state_save(&v->arch);
 }
