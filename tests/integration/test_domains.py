@@ -149,3 +149,34 @@ def test_200_create_destroy_cycles_return_every_frame(vesta, guests):
                    r"free frames before (\d+), after (\d+)", timeout=120)
     assert int(m.group(1)) == 200
     assert m.group(2) == m.group(3)
+
+
+def burn_rate(q, name):
+    """Iterations per ms of a `forever` cpu_burn guest over its reports."""
+    reports = q.find_all(rf"\[{name}\] burn: (\d+) iterations at (\d+) ms")
+    assert len(reports) >= 2, f"{name}: too few reports"
+    (i0, t0), (i1, t1) = reports[0].groups(), reports[-1].groups()
+    return (int(i1) - int(i0)) / (int(t1) - int(t0))
+
+
+def test_weights_share_one_cpu_in_proportion(vesta, guests):
+    pinned = {"extra": 'cpus = "1"\nextra = "forever"'}
+    q = vesta(smp=2, mem="1G", initrd=guests(
+        w256=("cpu_burn", {**pinned}),
+        w512=("cpu_burn", {"extra": pinned["extra"] + "\ncpu_weight = 512"})))
+    q.wait_ready()
+    for _ in range(5):
+        q.wait_for(r"\[w256\] burn: ")
+    share = burn_rate(q, "w512") / (burn_rate(q, "w512") + burn_rate(q, "w256"))
+    assert 0.58 <= share <= 0.75, f"weight 512 got {share:.1%} (ideal 66.7%)"
+
+
+def test_cap_limits_a_domain_alone_on_its_cpu(vesta, guests):
+    q = vesta(smp=2, mem="1G", initrd=guests(
+        capped=("cpu_burn", {"extra": 'cpus = "1"\ncap = 50\nextra = "forever"'}),
+        free=("cpu_burn", {"extra": 'cpus = "0"\nextra = "forever"'})))
+    q.wait_ready()
+    for _ in range(5):
+        q.wait_for(r"\[capped\] burn: ")
+    ratio = burn_rate(q, "capped") / burn_rate(q, "free")
+    assert 0.25 <= ratio <= 0.65, f"cap=50 ran at {ratio:.0%} of a free spinner"
