@@ -22,7 +22,7 @@ GUEST_LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none \
 
 GUEST_OBJDIR := $(BUILD)/guests/obj
 GUEST_LIB_SRCS := $(wildcard guests/lib/*.S guests/lib/*.c) \
-	lib/format.c lib/string.c lib/cmdline.c
+	lib/format.c lib/string.c lib/cmdline.c lib/cpu_burn.c
 GUEST_LIB_OBJS := $(patsubst %,$(GUEST_OBJDIR)/%.o,$(GUEST_LIB_SRCS))
 GUEST_NAMES := $(sort $(basename $(notdir $(wildcard guests/tests/*.c))))
 GUEST_ELFS := $(patsubst %,$(BUILD)/guests/%.elf,$(GUEST_NAMES))

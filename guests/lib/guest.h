@@ -55,14 +55,15 @@ void console_write(const char *s, size_t len);
 /* --------------------------------------------------------------- checks */
 
 /* Prints "PASS: <message>" or "FAIL: <message>", counts it and returns
- * cond. Safe from any vCPU. */
+ * cond. Safe from any vCPU. C evaluates cond and the format arguments in
+ * no fixed order: compute a value before the call if cond sets it. */
 bool check(bool cond, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void pass(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* "SKIP: <message>": a check that does not apply here; counted apart. */
+/* "SKIP: <message>": a check that does not apply here; not counted. */
 void skip(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* Prints "RESULT: passed=N failed=M" (and skipped=K if any). */
+/* Prints "RESULT: passed=N failed=M". */
 void print_result(void);
 
 /* "RESULT: ...", then VESTA_HC_SHUTDOWN(POWEROFF). */

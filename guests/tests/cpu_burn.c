@@ -5,14 +5,13 @@
  *     iterations it has done (for CPU-share measurements beside others).
  *   chunk=N (default 1M): iterations between two TIME_NOW in `forever`. */
 #include "guest.h"
+#include "lib/cpu_burn.h"
 
+/* The loop is lib/cpu_burn.c, the same code the monitor runs for
+ * debug.burn, so the two times compare (bench/domains.py). */
 static uint64_t burn(uint64_t iterations, uint64_t x)
 {
-	for (uint64_t i = 0; i < iterations; i++) {
-		x = x * 6364136223846793005ull + 1442695040888963407ull;
-		__asm__ volatile("" : "+r"(x));	/* no closed form, please */
-	}
-	return x;
+	return cpu_burn(iterations, x);
 }
 
 static void burn_forever(uint64_t chunk)
