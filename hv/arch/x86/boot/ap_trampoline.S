@@ -7,6 +7,7 @@
  * TRAMPOLINE_PHYS + offset, since this is not where it was linked.
  */
 #include "arch/x86/layout.h"
+#include "arch/x86/boot/long_mode.h"
 
 #define AT(label) (TRAMPOLINE_PHYS + ((label) - ap_trampoline_start))
 
@@ -31,18 +32,8 @@ tramp32:
 	movw %ax, %ds
 	movw %ax, %es
 	movw %ax, %ss
-	movl %cr4, %eax
-	orl $0x20, %eax			/* CR4.PAE */
-	movl %eax, %cr4
 	movl AT(ap_params_cr3), %eax
-	movl %eax, %cr3
-	movl $0xc0000080, %ecx		/* EFER: LME | NXE */
-	rdmsr
-	orl $((1 << 8) | (1 << 11)), %eax
-	wrmsr
-	movl %cr0, %eax
-	orl $0x80010000, %eax		/* CR0.PG | CR0.WP */
-	movl %eax, %cr0
+	enable_long_mode
 	ljmp $SEL_CODE64, $AT(tramp64)
 
 	.code64

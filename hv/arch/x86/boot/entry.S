@@ -7,6 +7,7 @@
  * call boot_main(protocol, info) on the boot stack.
  */
 #include "arch/x86/layout.h"
+#include "arch/x86/boot/long_mode.h"
 
 #define PTE_P 0x1
 #define PTE_W 0x2
@@ -101,18 +102,8 @@ start32:
 	cmpl $2048, %ecx
 	jne 2b
 
-	movl %cr4, %eax
-	orl $0x20, %eax			/* CR4.PAE */
-	movl %eax, %cr4
 	movl $boot_pml4, %eax
-	movl %eax, %cr3
-	movl $0xc0000080, %ecx		/* EFER: LME | NXE */
-	rdmsr
-	orl $((1 << 8) | (1 << 11)), %eax
-	wrmsr
-	movl %cr0, %eax
-	orl $0x80010001, %eax		/* CR0.PG | CR0.WP | CR0.PE */
-	movl %eax, %cr0
+	enable_long_mode
 
 	lgdt boot_gdt_ptr
 	ljmp $SEL_CODE64, $start64
