@@ -143,6 +143,9 @@ struct trap_frame {
 void count_failure(void);	/* a failure reported elsewhere */
 void gdt_load(void);	/* entry.S: loads the GDT, reloads segments */
 void trap_init(void);	/* builds the IDT and loads it */
+/* Runs fn (with interrupts off) for external interrupt `vector` >= 32;
+ * the handler sends its own EOI. Without one, an interrupt is a FAIL. */
+void irq_set_handler(uint8_t vector, void (*fn)(uint8_t vector));
 void trap_load(void);	/* loads it on a secondary vCPU */
 const struct desc_ptr *trap_idt_ptr(void);
 

@@ -85,10 +85,22 @@ static const struct extable_entry *extable_find(uint64_t rip)
 	return NULL;
 }
 
+static void (*irq_handlers[256])(uint8_t vector);
+
+void irq_set_handler(uint8_t vector, void (*fn)(uint8_t vector))
+{
+	irq_handlers[vector] = fn;
+}
+
 void trap_handler(struct trap_frame *f);
 
 void trap_handler(struct trap_frame *f)
 {
+	if (f->vector >= 32 && irq_handlers[f->vector]) {
+		irq_handlers[f->vector]((uint8_t)f->vector);
+		return;
+	}
+
 	/* Only exceptions take fixups: an interrupt's saved RIP is the next
 	 * instruction, which may well be a table entry that has not run. */
 	if (f->vector < 32 && f->vector != X86_NMI) {

@@ -65,6 +65,7 @@ static void vcpus_init(struct domain *d)
 		for (unsigned w = 0; w < 4; w++)
 			v->affinity[w] = d->config.cpus_given ? d->config.cpus[w] : ~0ull;
 		v->processor = i % arch_cpu_count();
+		vlapic_reset(&v->vlapic, i, i == 0);
 	}
 }
 

@@ -163,6 +163,18 @@ void sched_wake(struct vcpu *v)
 	spin_unlock(&sched_lock);
 }
 
+void vcpu_kick(struct vcpu *v)
+{
+	spin_lock(&sched_lock);
+	if (v->state == VCPU_BLOCKED) {
+		blocked_remove(v);
+		wake_blocked(v);
+	} else if (v->on_cpu) {
+		kick(v->processor);
+	}
+	spin_unlock(&sched_lock);
+}
+
 void sched_yield(struct vcpu *v)
 {
 	(void)v;

@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "arch/x86/vcpu_arch.h"
+#include "vdev/vlapic.h"
 
 struct domain;
 
@@ -50,7 +51,16 @@ struct vcpu {
 	uint64_t cpu_time_ns;
 	uint64_t exits[EXIT_CLASS_COUNT];
 
+	struct vlapic vlapic;
 	struct arch_vcpu arch;
 };
+
+/* Makes v look at its pending interrupts: wakes it if blocked, sends its
+ * CPU a kick if it runs elsewhere (sched.c). */
+void vcpu_kick(struct vcpu *v);
+/* Delivers an IPI that sender's local APIC asked for (vcpu_irq.c). */
+void vcpu_send_ipi(struct vcpu *sender, const struct vlapic_ipi *ipi);
+/* Raises `vector` in v's local APIC and kicks it. */
+void vcpu_raise_irq(struct vcpu *v, uint8_t vector);
 
 #endif

@@ -180,3 +180,10 @@ def test_cap_limits_a_domain_alone_on_its_cpu(vesta, guests):
         q.wait_for(r"\[capped\] burn: ")
     ratio = burn_rate(q, "capped") / burn_rate(q, "free")
     assert 0.25 <= ratio <= 0.65, f"cap=50 ran at {ratio:.0%} of a free spinner"
+
+
+def test_virtual_lapic_timer_and_ipis(vesta, guests):
+    q = vesta(smp=2, mem="1G", initrd=guests(l=("lapic", {"vcpus": 2})))
+    q.wait_ready()
+    wait_passed(q, "l")
+    assert not q.find_all(r"\[l\] FAIL")

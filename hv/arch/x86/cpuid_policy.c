@@ -48,10 +48,11 @@ struct cpuid_regs cpuid_for_guest(const struct vcpu *v, uint32_t leaf,
 	case 1:
 		/* XSAVE state is not switched between guests yet: hide it. */
 		r.ecx &= ~(CPUID_1_ECX_MONITOR | CPUID_1_ECX_VMX |
-			   CPUID_1_ECX_X2APIC | CPUID_1_ECX_TSC_DEADLINE |
 			   CPUID_1_ECX_XSAVE | CPUID_1_ECX_OSXSAVE |
 			   CPUID_1_ECX_AVX);
-		r.ecx |= CPUID_1_ECX_HYPERVISOR;
+		/* The virtual local APIC (vdev/vlapic.c) has both. */
+		r.ecx |= CPUID_1_ECX_HYPERVISOR | CPUID_1_ECX_X2APIC |
+			 CPUID_1_ECX_TSC_DEADLINE;
 		r.ebx = (r.ebx & 0x00ffffff) | (v->id << 24);	/* APIC id */
 		break;
 	case 7:

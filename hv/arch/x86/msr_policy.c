@@ -4,10 +4,28 @@
 #include "arch/x86/guest_policy.h"
 #include "arch/x86/msr.h"
 #include "arch/x86/svm/vmcb.h"
+#include "arch/x86/tsc.h"
+#include "core/arch.h"
 #include "core/domain.h"
 
 #define MSR_TSC 0x00000010
 #define MSR_PAT 0x00000277
+
+static bool is_x2apic_msr(uint32_t msr)
+{
+	return msr >= VLAPIC_X2APIC_MSR_FIRST && msr <= VLAPIC_X2APIC_MSR_LAST;
+}
+
+/* The monitor's clock when the guest's TSC reads `guest_tsc`. */
+static uint64_t guest_tsc_to_time_ns(const struct vmcb *vmcb, uint64_t guest_tsc)
+{
+	uint64_t host_tsc = guest_tsc - vmcb->control.tsc_offset;
+	uint64_t now_tsc = rdtsc();
+
+	if (host_tsc <= now_tsc)
+		return arch_time_ns();	/* already due */
+	return arch_time_ns() + tsc_to_ns(host_tsc - now_tsc);
+}
 /* EFER bits a guest may set, AMD APM vol. 2, 3.1.7. */
 #define EFER_LMA (1ul << 10)
 #define EFER_GUEST_WRITABLE (EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE)
@@ -38,9 +56,27 @@ bool msr_read_for_guest(struct vcpu *v, uint32_t msr, uint64_t *value)
 	case MSR_PAT:
 		*value = vmcb->save.g_pat;
 		return true;
+	case MSR_APIC_BASE:
+		*value = v->vlapic.apic_base;
+		return true;
+	case MSR_TSC_DEADLINE:
+		*value = v->vlapic.tsc_deadline;
+		return true;
 	default:
-		return false;
+		return is_x2apic_msr(msr) &&
+		       x2apic_msr_read(&v->vlapic, msr, arch_time_ns(), value);
 	}
+}
+
+static bool x2apic_write(struct vcpu *v, uint32_t msr, uint64_t value)
+{
+	struct vlapic_ipi ipi;
+
+	if (!x2apic_msr_write(&v->vlapic, msr, value, arch_time_ns(), &ipi))
+		return false;
+	if (ipi.kind != VLAPIC_IPI_NONE)
+		vcpu_send_ipi(v, &ipi);
+	return true;
 }
 
 bool msr_write_for_guest(struct vcpu *v, uint32_t msr, uint64_t value)
@@ -67,7 +103,13 @@ bool msr_write_for_guest(struct vcpu *v, uint32_t msr, uint64_t value)
 			return false;
 		vmcb->save.g_pat = value;
 		return true;
+	case MSR_APIC_BASE:
+		return vlapic_apic_base_write(&v->vlapic, value);
+	case MSR_TSC_DEADLINE:
+		vlapic_set_tsc_deadline(&v->vlapic, value,
+					value ? guest_tsc_to_time_ns(vmcb, value) : 0);
+		return true;
 	default:
-		return false;
+		return is_x2apic_msr(msr) && x2apic_write(v, msr, value);
 	}
 }

@@ -49,7 +49,8 @@ struct percpu {
 	struct tss64 tss;
 	struct cpu_call call;
 	uint64_t timer_interrupts;
-	bool timer_pending;		/* the scheduler's timer fired */
+	uint64_t sched_deadline_ns;	/* the scheduler's timer */
+	uint64_t timer_armed_ns;	/* what the LAPIC timer is set to */
 
 	/* AMD-V */
 	uint64_t svm_hsave_pa;		/* VM_HSAVE_PA: the CPU's own area */

@@ -20,6 +20,15 @@ static void reschedule_interrupt(struct trap_frame *f)
 	sched_timer_interrupt();
 }
 
+/* The one LAPIC timer serves the scheduler and the running vCPU's virtual
+ * timer; only the scheduler's deadline calls for a reschedule. The guest's
+ * is noticed by the run loop (vlapic_timer_update). */
+static void timer_fired(void)
+{
+	if (arch_time_ns() >= this_cpu()->sched_deadline_ns)
+		sched_timer_interrupt();
+}
+
 static void enable_on_this_cpu(void *unused)
 {
 	(void)unused;
@@ -33,7 +42,7 @@ bool arch_virt_init(const char **why_not)
 	if (!svm_detect(why_not))
 		return false;
 	trap_set_irq_handler(VEC_RESCHEDULE, reschedule_interrupt);
-	lapic_timer_set_handler(sched_timer_interrupt);
+	lapic_timer_set_handler(timer_fired);
 	for (unsigned cpu = 0; cpu < arch_cpu_count(); cpu++)
 		arch_call_on_cpu(cpu, enable_on_this_cpu, NULL, true);
 	fmt_snprintf(features_text, sizeof(features_text),
@@ -53,7 +62,24 @@ const char *arch_virt_features(void)
 
 void arch_timer_arm(uint64_t deadline_ns)
 {
+	struct percpu *cpu = this_cpu();
+
+	cpu->sched_deadline_ns = deadline_ns;
+	cpu->timer_armed_ns = deadline_ns;
 	lapic_timer_arm(tsc_from_time_ns(deadline_ns));
+}
+
+void virt_timer_arm_for_guest(uint64_t guest_deadline_ns)
+{
+	struct percpu *cpu = this_cpu();
+	uint64_t want = cpu->sched_deadline_ns;
+
+	if (guest_deadline_ns && guest_deadline_ns < want)
+		want = guest_deadline_ns;
+	if (want != cpu->timer_armed_ns) {
+		cpu->timer_armed_ns = want;
+		lapic_timer_arm(tsc_from_time_ns(want));
+	}
 }
 
 void arch_kick_cpu(unsigned cpu)

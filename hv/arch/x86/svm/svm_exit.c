@@ -7,6 +7,7 @@
 #include "arch/x86/trap.h"
 #include "core/domain.h"
 #include "core/hypercall.h"
+#include "core/arch.h"
 #include "core/log.h"
 #include "core/sched.h"
 
@@ -108,11 +109,29 @@ static void exit_vmmcall(struct vcpu *v)
 	vmcb->save.rax = (uint64_t)hypercall_dispatch(v, nr, args);
 }
 
+/* HLT waits for an interrupt: the virtual APIC's timer deadline, an IPI,
+ * or VESTA_HC_VCPU_WAKE. An interrupt already pending ends it at once. */
 static void exit_hlt(struct vcpu *v)
 {
 	advance_rip(v, LEN_HLT);
-	/* No virtual interrupt controller yet: HLT waits for VCPU_WAKE. */
-	sched_block(v, 0);
+	if (vlapic_pending(&v->vlapic) >= 0 &&
+	    (v->arch.vmcb->save.rflags & RFLAGS_IF))
+		return;
+	sched_block(v, vlapic_timer_update(&v->vlapic, arch_time_ns()));
+	/* Raised between the check and the block: the raiser saw us still
+	 * running, so wake up ourselves. */
+	if (vlapic_pending(&v->vlapic) >= 0)
+		sched_wake(v);
+}
+
+/* An event the CPU was delivering when the exit came must be delivered
+ * again, APM vol. 2, 15.7.2. */
+static void reinject_interrupted_event(struct vmcb_control *c)
+{
+	if (c->exitintinfo & EVENTINJ_VALID) {
+		c->eventinj = c->exitintinfo;
+		c->exitintinfo = 0;
+	}
 }
 
 static void exit_crash(struct vcpu *v, const char *what)
@@ -161,11 +180,15 @@ void svm_handle_exit(struct vcpu *v)
 	uint64_t code = vmcb->control.exitcode;
 
 	v->exits[exit_class(code)]++;
+	vmcb->control.eventinj = 0;
+	reinject_interrupted_event(&vmcb->control);
 	switch (code) {
 	case VMEXIT_INTR:
 	case VMEXIT_NMI:
 	case VMEXIT_SMI:
 		break;		/* taken by the host once GIF is set again */
+	case VMEXIT_VINTR:
+		break;		/* the guest can take an interrupt: next entry */
 	case VMEXIT_CPUID:
 		exit_cpuid(v);
 		break;

@@ -7,6 +7,8 @@
 #include "arch/x86/svm/svm.h"
 #include "arch/x86/svm/vmcb.h"
 #include "arch/x86/tsc.h"
+#include "arch/x86/virt.h"
+#include "core/arch.h"
 #include "core/domain.h"
 #include "core/frame.h"
 #include "core/sched.h"
@@ -202,15 +204,55 @@ static void guest_extra_state_save(struct arch_vcpu *a)
 	__asm__ volatile("mov %%db3, %0" : "=r"(a->dr[3]));
 }
 
+static void interrupt_window_request(struct vmcb_control *c, bool on)
+{
+	if (on) {
+		c->vintr |= VINTR_V_IRQ | VINTR_IGN_TPR | (0xfull << VINTR_PRIO_SHIFT);
+		c->intercept_misc1 |= INTERCEPT_VINTR;
+	} else {
+		c->vintr &= ~(VINTR_V_IRQ | VINTR_IGN_TPR | (0xfull << VINTR_PRIO_SHIFT));
+		c->intercept_misc1 &= ~INTERCEPT_VINTR;
+	}
+}
+
+/* The highest pending interrupt of the virtual APIC goes in if the guest
+ * can take it now; else a virtual interrupt request makes the guest exit
+ * (VINTR) the moment it can, APM vol. 2, 15.21.4. */
+static void inject_pending_interrupt(struct vcpu *v)
+{
+	struct vmcb *vmcb = v->arch.vmcb;
+	struct vmcb_control *c = &vmcb->control;
+
+	if (c->eventinj & EVENTINJ_VALID)
+		return;		/* an exception or a re-injection goes first */
+	int vector = vlapic_pending(&v->vlapic);
+	if (vector < 0) {
+		interrupt_window_request(c, false);
+		return;
+	}
+	bool can_take = (vmcb->save.rflags & RFLAGS_IF) &&
+			!(c->interrupt_shadow & INTERRUPT_SHADOW_ACTIVE);
+	if (!can_take) {
+		interrupt_window_request(c, true);
+		return;
+	}
+	interrupt_window_request(c, false);
+	vlapic_accept(&v->vlapic, (uint8_t)vector);
+	c->eventinj = EVENTINJ_VALID | EVENTINJ_TYPE_INTR | (uint64_t)vector;
+}
+
 void arch_vcpu_run(struct vcpu *v)
 {
 	struct percpu *cpu = this_cpu();
 
 	guest_extra_state_load(&v->arch);
 	while (!sched_vcpu_should_stop(v)) {
+		virt_timer_arm_for_guest(vlapic_timer_update(&v->vlapic, arch_time_ns()));
+		inject_pending_interrupt(v);
 		svm_world_switch(v, cpu);
 		svm_handle_exit(v);
 		take_pending_interrupts();
 	}
 	guest_extra_state_save(&v->arch);
+	virt_timer_arm_for_guest(0);
 }

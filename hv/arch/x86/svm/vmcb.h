@@ -11,6 +11,7 @@
 #define INTERCEPT_NMI (1u << 1)
 #define INTERCEPT_SMI (1u << 2)
 #define INTERCEPT_INIT (1u << 3)
+#define INTERCEPT_VINTR (1u << 4)
 #define INTERCEPT_CPUID (1u << 18)
 #define INTERCEPT_INVD (1u << 22)
 #define INTERCEPT_HLT (1u << 24)
@@ -40,8 +41,13 @@
 #define TLB_CONTROL_NOTHING 0
 #define TLB_CONTROL_FLUSH_ALL 1
 
-/* VINTR, control offset 0x060. */
+/* VINTR, control offset 0x060, APM vol. 2, 15.21.4. */
+#define VINTR_V_IRQ (1ull << 8)
+#define VINTR_PRIO_SHIFT 16
+#define VINTR_IGN_TPR (1ull << 20)
 #define VINTR_MASKING (1ull << 24)
+/* INTERRUPT_SHADOW, control offset 0x068. */
+#define INTERRUPT_SHADOW_ACTIVE (1ull << 0)
 
 /* NP_ENABLE, control offset 0x090. */
 #define NP_ENABLE (1ull << 0)
@@ -59,6 +65,7 @@
 #define VMEXIT_NMI 0x061
 #define VMEXIT_SMI 0x062
 #define VMEXIT_INIT 0x063
+#define VMEXIT_VINTR 0x064
 #define VMEXIT_CPUID 0x072
 #define VMEXIT_INVD 0x076
 #define VMEXIT_PAUSE 0x077
