@@ -8,7 +8,7 @@
 # Included from the top Makefile; scripts/ensure-packages.sh installs
 # LINUX_PKGS (apt-get download needs nothing installed).
 
-LINUX_PKGS := python3 gcc libc6-dev zstd
+LINUX_PKGS := python3 gcc libc6-dev zstd e2fsprogs
 LINUX_DIR := cache/linux
 LINUX_VMLINUZ := $(LINUX_DIR)/vmlinuz
 LINUX_VMLINUX := $(LINUX_DIR)/vmlinux

@@ -187,3 +187,9 @@ def test_virtual_lapic_timer_and_ipis(vesta, guests):
     q.wait_ready()
     wait_passed(q, "l")
     assert not q.find_all(r"\[l\] FAIL")
+
+
+def test_kvmclock_backs_the_kvm_signature(vesta, guests):
+    q = vesta(smp=1, mem="512M", initrd=guests(k=("kvmclock", {})))
+    q.wait_ready()
+    wait_passed(q, "k")

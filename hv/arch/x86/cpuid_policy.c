@@ -1,6 +1,7 @@
 /* The CPUID a guest sees: the host's, with the hypervisor bit shown and
  * what Vesta does not virtualize hidden. */
 #include "arch/x86/guest_policy.h"
+#include "arch/x86/kvm_clock.h"
 #include "core/domain.h"
 #include "lib/string.h"
 #include "vesta/hypercall.h"
@@ -40,6 +41,8 @@ static struct cpuid_regs cpuid_vesta_leaf(uint32_t leaf)
 struct cpuid_regs cpuid_for_guest(const struct vcpu *v, uint32_t leaf,
 				  uint32_t subleaf)
 {
+	if (leaf == CPUID_KVM_SIGNATURE_LEAF || leaf == CPUID_KVM_FEATURES_LEAF)
+		return kvm_cpuid_leaf(leaf);
 	if (leaf >= CPUID_HYPERVISOR_FIRST && leaf <= CPUID_HYPERVISOR_LAST)
 		return cpuid_vesta_leaf(leaf);
 

@@ -10,8 +10,8 @@
 
 struct vcpu;
 
-/* Vesta's own CPUID range, apart from 0x40000000 which is kept for the KVM
- * guest interface (DESIGN.md, "Linux guests"). */
+/* Vesta's own CPUID range, apart from 0x40000000-0x40000001, the KVM guest
+ * interface (kvm_clock.h; DESIGN.md, "Linux guests"). */
 #define CPUID_VESTA_BASE 0x40000100
 #define CPUID_VESTA_SIGNATURE "VestaVestaVe"
 

@@ -4,6 +4,7 @@
 #include "arch/x86/guest_policy.h"
 #include "arch/x86/msr.h"
 #include "arch/x86/svm/vmcb.h"
+#include "arch/x86/kvm_clock.h"
 #include "arch/x86/tsc.h"
 #include "core/arch.h"
 #include "core/domain.h"
@@ -63,8 +64,9 @@ bool msr_read_for_guest(struct vcpu *v, uint32_t msr, uint64_t *value)
 		*value = v->vlapic.tsc_deadline;
 		return true;
 	default:
-		return is_x2apic_msr(msr) &&
-		       x2apic_msr_read(&v->vlapic, msr, arch_time_ns(), value);
+		if (is_x2apic_msr(msr))
+			return x2apic_msr_read(&v->vlapic, msr, arch_time_ns(), value);
+		return kvm_clock_msr_read(v, msr, value);
 	}
 }
 
@@ -110,6 +112,8 @@ bool msr_write_for_guest(struct vcpu *v, uint32_t msr, uint64_t value)
 					value ? guest_tsc_to_time_ns(vmcb, value) : 0);
 		return true;
 	default:
-		return is_x2apic_msr(msr) && x2apic_write(v, msr, value);
+		if (is_x2apic_msr(msr))
+			return x2apic_write(v, msr, value);
+		return kvm_clock_msr_write(v, msr, value);
 	}
 }
