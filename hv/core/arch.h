@@ -36,6 +36,9 @@ int arch_console_getc(void);
 /* Nanoseconds since boot, monotonic, the same on every CPU. */
 uint64_t arch_time_ns(void);
 
+/* Seconds since 1970 (UTC) when arch_time_ns() was 0; 0 if unknown. */
+int64_t arch_wall_clock_at_boot(void);
+
 unsigned arch_cpu_count(void);
 unsigned arch_this_cpu(void);
 

@@ -143,7 +143,7 @@ struct domain *domain_create(const struct domain_config *cfg,
 	}
 	d->created_ns = arch_time_ns();
 	d->created_tsc = rdtsc();
-	if (!arch_domain_init(d) || !domain_build(d)) {
+	if (!domain_platform_init(d) || !arch_domain_init(d) || !domain_build(d)) {
 		sched_lock_acquire();
 		domain_table_remove(d);
 		sched_lock_release();

@@ -11,6 +11,10 @@
 #include "core/console.h"
 #include "core/vcpu.h"
 #include "lib/xl_config.h"
+#include "vdev/cmos_rtc.h"
+#include "vdev/ioport_bus.h"
+#include "vdev/platform_control.h"
+#include "vdev/uart16550.h"
 
 #define DOMAIN_MAX 128
 #define DOMAIN_RAM_EXTENTS_MAX 64
@@ -52,6 +56,12 @@ struct domain {
 	unsigned vcpu_count;
 	struct vcpu *vcpus;
 	struct domain_console console;
+
+	/* The platform its device models make (domain_platform.c). */
+	struct ioport_bus io;
+	struct uart16550 com1;
+	struct cmos_rtc rtc;
+	struct platform_control platform;
 	struct arch_domain arch;
 };
 
@@ -77,6 +87,10 @@ unsigned domain_count(void);
 void domain_for_each(void (*fn)(struct domain *d, void *ctx), void *ctx);
 
 const char *domain_state_name(enum domain_state s);
+
+/* Wires the domain's device models: COM1, the CMOS clock, reset and
+ * poweroff (domain_platform.c). */
+bool domain_platform_init(struct domain *d);
 
 /* The domain table, for code that holds the scheduler lock. */
 struct domain *domain_table_slot(unsigned slot);

@@ -193,3 +193,22 @@ def test_kvmclock_backs_the_kvm_signature(vesta, guests):
     q = vesta(smp=1, mem="512M", initrd=guests(k=("kvmclock", {})))
     q.wait_ready()
     wait_passed(q, "k")
+
+
+def test_platform_devices_and_reset_follow_on_reboot(vesta, guests):
+    q = vesta(smp=1, mem="512M", initrd=guests(
+        p=("platform", {"extra": 'on_reboot = "restart"'})))
+    q.wait_ready()
+    q.wait_for(r"\[p\] platform: this line came through COM1")
+    wait_passed(q, "p")
+    q.wait_for(r"domain p: rebooted")
+    q.wait_for(r"domain p: created, id 2")
+
+
+def test_acpi_sleep_control_powers_off(vesta, guests):
+    q = vesta(smp=1, mem="512M", initrd=guests(
+        p=("platform", {"extra": 'extra = "poweroff"'})))
+    q.wait_ready()
+    wait_passed(q, "p")
+    q.wait_for(r"domain p: powered off")
+    assert not q.find_all(r"\[p\] FAIL")

@@ -61,11 +61,16 @@ static void write_time_info(struct vcpu *v, uint64_t gpa)
 	copy_to_guest(v->domain, gpa, &ti, sizeof(ti));
 }
 
-/* Wall-clock time at the domain's clock zero: the monitor has no
- * calendar yet, so the guest's epoch is 1970 until it sets its own. */
+/* Wall-clock time at the domain's kvmclock zero (its creation), from the
+ * host's RTC read at boot. */
 static void write_wall_clock(struct vcpu *v, uint64_t gpa)
 {
-	struct pvclock_wall_clock wc = {.version = 2, .sec = 0, .nsec = 0};
+	uint64_t created = v->domain->created_ns;
+	struct pvclock_wall_clock wc = {
+		.version = 2,
+		.sec = (uint32_t)(arch_wall_clock_at_boot() + (int64_t)(created / NS_PER_SEC)),
+		.nsec = (uint32_t)(created % NS_PER_SEC),
+	};
 
 	copy_to_guest(v->domain, gpa, &wc, sizeof(wc));
 }

@@ -15,4 +15,7 @@ void tsc_delay_us(uint64_t us);
 /* The TSC value at which arch_time_ns() reaches ns. */
 uint64_t tsc_from_time_ns(uint64_t ns);
 
+/* Reads the host CMOS clock (host_rtc.c), after the TSC is calibrated. */
+void host_rtc_read(void);
+
 #endif

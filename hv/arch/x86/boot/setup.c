@@ -120,6 +120,7 @@ static void time_init(void)
 	log_info("time: TSC at %lu kHz (%s)\n", tsc_khz(), source);
 	lapic_timer_init();
 	timer_self_test();
+	host_rtc_read();
 }
 
 void boot_main(uint32_t protocol, uint64_t info);

@@ -77,22 +77,28 @@ static void exit_msr(struct vcpu *v)
 		inject_exception(v, VEC_GENERAL_PROTECTION, true, 0);
 }
 
-/* No device models yet: reads of any port float high, writes vanish, as on
- * a bus where nothing answers. */
+/* IN and OUT go to the domain's port bus (vdev/ioport_bus.c); ports
+ * without a device read all ones and drop writes. */
 static void exit_ioio(struct vcpu *v)
 {
 	struct vmcb *vmcb = v->arch.vmcb;
 	uint32_t info = (uint32_t)vmcb->control.exitinfo1;
 	unsigned size = (info >> IOIO_SIZE_SHIFT) & 7;	/* 1, 2 or 4 */
+	uint16_t port = (uint16_t)(info >> IOIO_PORT_SHIFT);
 
 	if (info & IOIO_STRING) {
 		domain_crash(v->domain, "string I/O on port %#x is not supported (rip %#lx)",
-			     info >> IOIO_PORT_SHIFT, vmcb->save.rip);
+			     port, vmcb->save.rip);
 		return;
 	}
 	if (info & IOIO_TYPE_IN) {
-		uint64_t ones = size == 4 ? 0xffffffffull : (1ull << (size * 8)) - 1;
-		vmcb->save.rax = (size == 4 ? 0 : vmcb->save.rax & ~ones) | ones;
+		uint64_t mask = size == 4 ? 0xffffffffull : (1ull << (size * 8)) - 1;
+		uint64_t value = ioport_bus_read(&v->domain->io, port, size);
+		/* A 32-bit IN zero-extends into RAX; narrower ones merge. */
+		vmcb->save.rax = (size == 4 ? 0 : vmcb->save.rax & ~mask) | value;
+	} else {
+		ioport_bus_write(&v->domain->io, port, size,
+				 (uint32_t)vmcb->save.rax);
 	}
 	vmcb->save.rip = vmcb->control.exitinfo2;	/* the next instruction */
 }

@@ -1,0 +1,40 @@
+/* How a guest resets or powers off its machine: the i8042 keyboard
+ * controller's reset command (0xfe to port 0x64, Linux's reboot=k), and
+ * the ACPI registers the domain's FADT names (docs/guest-acpi.md): the
+ * reset register and, hardware-reduced, the sleep control register. */
+#ifndef VDEV_PLATFORM_CONTROL_H
+#define VDEV_PLATFORM_CONTROL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "vdev/ioport_bus.h"
+
+#define I8042_DATA_PORT 0x60
+#define I8042_COMMAND_PORT 0x64
+#define I8042_CMD_PULSE_RESET 0xfe
+/* Our choice of ports for the FADT's registers (ACPI 6.5, 4.8.3.6, 4.8.3.7). */
+#define ACPI_SLEEP_CONTROL_PORT 0x600
+#define ACPI_SLEEP_STATUS_PORT 0x601
+#define ACPI_RESET_PORT 0x604
+#define ACPI_RESET_VALUE 0x01
+#define ACPI_S5_SLEEP_TYPE 5
+#define ACPI_SLEEP_ENABLE 0x20		/* SLP_EN, bit 5 */
+#define ACPI_SLEEP_TYPE_SHIFT 2		/* SLP_TYPx, bits 2..4 */
+
+enum platform_request {
+	PLATFORM_REQUEST_NONE,
+	PLATFORM_REQUEST_RESET,
+	PLATFORM_REQUEST_POWEROFF,
+};
+
+struct platform_control {
+	void *owner;
+	void (*request)(void *owner, enum platform_request what);
+};
+
+void platform_control_init(struct platform_control *pc, void *owner,
+			   void (*request)(void *owner, enum platform_request));
+bool platform_control_attach(struct platform_control *pc, struct ioport_bus *bus);
+
+#endif
