@@ -5,7 +5,7 @@
 #   make integration-test PYTEST_ARGS="-m 'not slow'"
 # Each QEMU log is kept in build/test-logs/integration/.
 
-INTEGRATION_PKGS := qemu-system-x86 python3-pytest cpio
+INTEGRATION_PKGS := qemu-system-x86 python3-pytest cpio acpica-tools
 PYTEST_ARGS ?=
 
 integration-test: all $(ISO)
