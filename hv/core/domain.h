@@ -13,6 +13,8 @@
 #include "lib/xl_config.h"
 #include "vdev/cmos_rtc.h"
 #include "vdev/ioport_bus.h"
+#include "vdev/mmio_bus.h"
+#include "vdev/vioapic.h"
 #include "vdev/platform_control.h"
 #include "vdev/uart16550.h"
 
@@ -59,6 +61,8 @@ struct domain {
 
 	/* The platform its device models make (domain_platform.c). */
 	struct ioport_bus io;
+	struct mmio_bus mmio;
+	struct vioapic ioapic;
 	struct uart16550 com1;
 	struct cmos_rtc rtc;
 	struct platform_control platform;

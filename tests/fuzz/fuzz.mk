@@ -77,3 +77,45 @@ fuzz: fuzz-build
 	$(foreach t,$(FUZZ_NAMES),$(call fuzz_run,$(t),-max_total_time=$(FUZZ_TIME)))
 
 -include $(FUZZ_LIB_OBJS:.o=.d)
+
+# Seeds of fuzz_x86_decode and fuzz_x86_pagewalk, from their own generator,
+# written after gen_seeds' (whose rule clears the seeds directory).
+FUZZ_X86_SEEDGEN := $(FUZZ_DIR)/gen_x86_seeds
+FUZZ_X86_SEEDS := $(FUZZ_DIR)/seeds/.x86-stamp
+
+$(FUZZ_X86_SEEDGEN): tests/fuzz/gen_x86_seeds.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -O1 -Wall -Wextra -Werror $< -o $@
+
+$(FUZZ_X86_SEEDS): $(FUZZ_X86_SEEDGEN) $(FUZZ_SEEDS)
+	$(FUZZ_X86_SEEDGEN) $(FUZZ_DIR)/seeds
+	@touch $@
+
+fuzz-build: $(FUZZ_X86_SEEDS)
+
+# The device models in hv/vdev/, as in unit.mk: instrumented host objects
+# in the same archive (its rule takes all its prerequisites, $^), with -Ihv
+# for them and for fuzz_NAME.c, the target of hv/vdev/NAME.c. gen_seeds.c
+# has no seeds for those targets: they start from an empty seed directory.
+FUZZ_VDEV_SRCS := $(wildcard hv/vdev/*.c)
+FUZZ_VDEV_OBJS := $(patsubst hv/vdev/%.c,$(FUZZ_DIR)/hv/vdev/%.o,$(FUZZ_VDEV_SRCS))
+FUZZ_VDEV_TARGETS := $(filter $(FUZZ_NAMES),$(patsubst hv/vdev/%.c,%,$(FUZZ_VDEV_SRCS)))
+FUZZ_VDEV_SEED_DIRS := $(FUZZ_VDEV_TARGETS:%=$(FUZZ_DIR)/seeds/%)
+$(if $(filter $(notdir $(FUZZ_VDEV_OBJS)),$(notdir $(FUZZ_LIB_OBJS))),\
+	$(error hv/vdev/ and lib/ share a file name: \
+	$(filter $(notdir $(FUZZ_VDEV_OBJS)),$(notdir $(FUZZ_LIB_OBJS)))))
+
+$(FUZZ_DIR)/hv/vdev/%.o: hv/vdev/%.c | fuzz-deps
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -Ihv -fsanitize=fuzzer-no-link,$(FUZZ_SANITIZERS) \
+		-MMD -MP -c $< -o $@
+
+$(FUZZ_LIB): $(FUZZ_VDEV_OBJS)
+$(FUZZ_VDEV_TARGETS:%=$(FUZZ_DIR)/fuzz_%): private FUZZ_CFLAGS += -Ihv
+
+# After gen_seeds, which starts by removing every seed directory.
+fuzz-build: $(FUZZ_VDEV_SEED_DIRS)
+$(FUZZ_VDEV_SEED_DIRS): $(FUZZ_SEEDS)
+	mkdir -p $@ && touch $@
+
+-include $(FUZZ_VDEV_OBJS:.o=.d)

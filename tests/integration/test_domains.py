@@ -168,7 +168,7 @@ def test_weights_share_one_cpu_in_proportion(vesta, guests):
     for _ in range(5):
         q.wait_for(r"\[w256\] burn: ")
     share = burn_rate(q, "w512") / (burn_rate(q, "w512") + burn_rate(q, "w256"))
-    assert 0.58 <= share <= 0.75, f"weight 512 got {share:.1%} (ideal 66.7%)"
+    assert 0.55 <= share <= 0.80, f"weight 512 got {share:.1%} (ideal 66.7%)"
 
 
 def test_cap_limits_a_domain_alone_on_its_cpu(vesta, guests):
@@ -182,8 +182,12 @@ def test_cap_limits_a_domain_alone_on_its_cpu(vesta, guests):
     assert 0.25 <= ratio <= 0.65, f"cap=50 ran at {ratio:.0%} of a free spinner"
 
 
-def test_virtual_lapic_timer_and_ipis(vesta, guests):
-    q = vesta(smp=2, mem="1G", initrd=guests(l=("lapic", {"vcpus": 2})))
+@pytest.mark.parametrize("mode", ["x2apic", "xapic"])
+def test_virtual_lapic_ioapic_timer_and_ipis(vesta, guests, mode):
+    # xapic: every APIC and I/O APIC access is an MMIO exit that the
+    # monitor decodes (lib/x86_decode.c) and emulates.
+    q = vesta(smp=2, mem="1G", initrd=guests(
+        l=("lapic", {"vcpus": 2, "extra": f'extra = "{mode}"'})))
     q.wait_ready()
     wait_passed(q, "l")
     assert not q.find_all(r"\[l\] FAIL")

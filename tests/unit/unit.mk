@@ -49,3 +49,32 @@ unit-test: unit-build
 	echo "unit tests: all $(words $(UNIT_BINS)) binaries passed"
 
 -include $(UNIT_LIB_OBJS:.o=.d) $(UNIT_BINS:=.d)
+
+# The x86 decoder's oracle test checks lib/x86_decode.c against Zydis, a
+# complete x86 decoder (Debian's libzydis-dev, Zydis 4); only it links it.
+UNIT_ORACLE_PKGS := libzydis-dev
+UNIT_PKGS += $(UNIT_ORACLE_PKGS)
+$(UNIT_DIR)/test_x86_decode_zydis: private UNIT_LDLIBS += -lZydis
+
+# The device models in hv/vdev/ face the guest and need nothing of the
+# machine, so they are built for the host too, into the same archive (the
+# archive's rule takes all its prerequisites, $^), with hv/ on the include
+# path: they include "vdev/..." and "core/...". The test of hv/vdev/NAME.c,
+# tests/unit/test_NAME.c, gets -Ihv as well ("private": not the archive).
+UNIT_VDEV_SRCS := $(wildcard hv/vdev/*.c)
+UNIT_VDEV_OBJS := $(patsubst hv/vdev/%.c,$(UNIT_DIR)/hv/vdev/%.o,$(UNIT_VDEV_SRCS))
+UNIT_VDEV_TESTS := $(filter $(UNIT_BINS),\
+	$(patsubst hv/vdev/%.c,$(UNIT_DIR)/test_%,$(UNIT_VDEV_SRCS)))
+# ar keeps one member per file name: a vdev and a lib/ object may not share one.
+$(if $(filter $(notdir $(UNIT_VDEV_OBJS)),$(notdir $(UNIT_LIB_OBJS))),\
+	$(error hv/vdev/ and lib/ share a file name: \
+	$(filter $(notdir $(UNIT_VDEV_OBJS)),$(notdir $(UNIT_LIB_OBJS)))))
+
+$(UNIT_DIR)/hv/vdev/%.o: hv/vdev/%.c
+	@mkdir -p $(dir $@)
+	$(UNIT_CC) $(UNIT_CFLAGS) -Ihv -c $< -o $@
+
+$(UNIT_LIB): $(UNIT_VDEV_OBJS)
+$(UNIT_VDEV_TESTS): private UNIT_CFLAGS += -Ihv
+
+-include $(UNIT_VDEV_OBJS:.o=.d)

@@ -153,6 +153,8 @@ static void exit_npf(struct vcpu *v)
 {
 	struct vmcb *vmcb = v->arch.vmcb;
 
+	if (svm_emulate_mmio(v, vmcb->control.exitinfo2))
+		return;
 	domain_crash(v->domain, "access to guest-physical %#lx outside its RAM (rip %#lx, vcpu %u)",
 		     vmcb->control.exitinfo2, vmcb->save.rip, v->id);
 }
