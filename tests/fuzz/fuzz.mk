@@ -119,3 +119,19 @@ $(FUZZ_VDEV_SEED_DIRS): $(FUZZ_SEEDS)
 	mkdir -p $@ && touch $@
 
 -include $(FUZZ_VDEV_OBJS:.o=.d)
+
+# Seeds of fuzz_linux_boot (small bzImages and the domain each is booted
+# in), from their own generator, written after gen_seeds' (whose rule
+# clears the seeds directory).
+FUZZ_LINUX_BOOT_SEEDGEN := $(FUZZ_DIR)/gen_linux_boot_seeds
+FUZZ_LINUX_BOOT_SEEDS := $(FUZZ_DIR)/seeds/.linux_boot-stamp
+
+$(FUZZ_LINUX_BOOT_SEEDGEN): tests/fuzz/gen_linux_boot_seeds.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -O1 -Wall -Wextra -Werror $< -o $@
+
+$(FUZZ_LINUX_BOOT_SEEDS): $(FUZZ_LINUX_BOOT_SEEDGEN) $(FUZZ_SEEDS)
+	$(FUZZ_LINUX_BOOT_SEEDGEN) $(FUZZ_DIR)/seeds/linux_boot
+	@touch $@
+
+fuzz-build: $(FUZZ_LINUX_BOOT_SEEDS)
