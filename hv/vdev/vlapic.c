@@ -122,10 +122,19 @@ static void timer_load(struct vlapic *vl, uint64_t now_ns)
 
 static uint32_t timer_current(const struct vlapic *vl, uint64_t now_ns)
 {
-	if (timer_mode(vl) == LVT_TIMER_TSC_DEADLINE || !vl->timer_deadline_ns ||
-	    now_ns >= vl->timer_deadline_ns)
+	uint64_t deadline = vl->timer_deadline_ns;
+
+	if (timer_mode(vl) == LVT_TIMER_TSC_DEADLINE || !deadline)
 		return 0;
-	return (uint32_t)((vl->timer_deadline_ns - now_ns) /
+	if (now_ns >= deadline) {
+		/* Periodic: the count reloaded, whether or not
+		 * vlapic_timer_update has run yet. */
+		if (timer_mode(vl) != LVT_TIMER_PERIODIC || !vl->timer_initial)
+			return 0;
+		uint64_t period = timer_period_ns(vl);
+		deadline += ((now_ns - deadline) / period + 1) * period;
+	}
+	return (uint32_t)((deadline - now_ns) /
 			  (timer_divisor(vl) * TIMER_NS_PER_BUS_TICK));
 }
 
@@ -143,6 +152,9 @@ uint64_t vlapic_timer_update(struct vlapic *vl, uint64_t now_ns)
 			vl->timer_deadline_ns += (missed + 1) * period;
 		} else {
 			vl->timer_deadline_ns = 0;
+			/* SDM 11.5.4.1: firing clears IA32_TSC_DEADLINE. */
+			if (timer_mode(vl) == LVT_TIMER_TSC_DEADLINE)
+				vl->tsc_deadline = 0;
 		}
 	}
 	uint64_t next = vl->timer_deadline_ns;
@@ -234,9 +246,21 @@ bool vlapic_ipi_targets(const struct vlapic *target, const struct vlapic *sender
 	case VLAPIC_DEST_ALL_BUT_SELF:
 		return target != sender;
 	case VLAPIC_DEST_LOGICAL:
-		/* x2APIC logical ids: cluster id << 16 | 1 << (id & 15). */
-		return (ipi->dest >> 16) == (target->id >> 4) &&
-		       (ipi->dest & (1u << (target->id & 15)));
+		if (vlapic_x2apic_enabled(target)) {
+			/* x2APIC logical ids: cluster id << 16 | 1 << (id & 15);
+			 * 0xffffffff is a broadcast (SDM 11.12.9). */
+			return ipi->dest == 0xffffffffu ||
+			       ((ipi->dest >> 16) == (target->id >> 4) &&
+				(ipi->dest & (1u << (target->id & 15))));
+		} else {
+			/* xAPIC: the 8-bit MDA against the LDR, SDM 11.6.2.2. */
+			uint32_t mda = ipi->dest & 0xff, ldr = target->ldr >> 24;
+
+			if ((target->dfr >> 28) == 0xf)		/* flat */
+				return (mda & ldr) != 0;
+			return mda == 0xff ||			/* cluster */
+			       ((mda >> 4) == (ldr >> 4) && (mda & ldr & 0xf));
+		}
 	case VLAPIC_DEST_PHYSICAL:
 	default:
 		return ipi->dest == target->id || ipi->dest == 0xffffffffu ||
@@ -277,6 +301,7 @@ uint32_t vlapic_read_reg(struct vlapic *vl, uint32_t offset, uint64_t now_ns)
 	case REG_DFR: value = vl->dfr; break;
 	case REG_SVR: value = vl->svr; break;
 	case REG_ESR: value = vl->esr; break;
+	case REG_ICR_LOW: value = vl->icr_low; break;
 	case REG_ICR_HIGH: value = vl->icr_high; break;
 	case REG_TIMER_INITIAL: value = vl->timer_initial; break;
 	case REG_TIMER_CURRENT: value = timer_current(vl, now_ns); break;
@@ -321,6 +346,7 @@ void vlapic_write_reg(struct vlapic *vl, uint32_t offset, uint32_t value,
 	case REG_ESR: vl->esr = 0; break;
 	case REG_ICR_HIGH: vl->icr_high = value; break;
 	case REG_ICR_LOW:
+		vl->icr_low = value & ~(1u << 12);	/* delivery status: idle */
 		icr_decode(value, vl->icr_high, false, ipi);
 		break;
 	case REG_TIMER_INITIAL:
@@ -350,6 +376,9 @@ bool vlapic_apic_base_write(struct vlapic *vl, uint64_t value)
 		return false;
 	if ((value & APIC_BASE_EXTD) && !(value & APIC_BASE_ENABLE))
 		return false;
+	/* From disabled, only to xAPIC mode (SDM 11.12.5.1). */
+	if (!(vl->apic_base & APIC_BASE_ENABLE) && (value & APIC_BASE_EXTD))
+		return false;
 	if (vlapic_x2apic_enabled(vl) && (value & APIC_BASE_ENABLE) &&
 	    !(value & APIC_BASE_EXTD))
 		return false;
@@ -359,11 +388,25 @@ bool vlapic_apic_base_write(struct vlapic *vl, uint64_t value)
 	return true;
 }
 
+/* The registers of SDM table 11-6; other x2APIC MSRs are #GP. */
+static bool x2apic_msr_exists(uint32_t offset)
+{
+	switch (offset) {
+	case REG_ID: case REG_VERSION: case REG_TPR: case REG_PPR: case REG_EOI:
+	case REG_LDR: case REG_SVR: case REG_ESR: case REG_ICR_LOW:
+	case REG_TIMER_INITIAL: case REG_TIMER_CURRENT: case REG_TIMER_DIVIDE:
+	case REG_SELF_IPI:
+		return true;
+	}
+	return (offset >= REG_ISR && offset < REG_IRR + 0x80) ||
+	       (offset >= REG_LVT_TIMER && offset <= REG_LVT_ERROR);
+}
+
 /* x2APIC registers that do not exist as MSRs or are write-only. */
 static bool x2apic_msr_readable(uint32_t offset)
 {
-	return offset != REG_EOI && offset != REG_SELF_IPI && offset != REG_DFR &&
-	       offset != REG_ICR_HIGH;
+	return x2apic_msr_exists(offset) && offset != REG_EOI &&
+	       offset != REG_SELF_IPI;
 }
 
 bool x2apic_msr_read(struct vlapic *vl, uint32_t msr, uint64_t now_ns,
@@ -385,13 +428,19 @@ bool x2apic_msr_write(struct vlapic *vl, uint32_t msr, uint64_t value,
 	uint32_t offset = (msr - VLAPIC_X2APIC_MSR_FIRST) << 4;
 
 	ipi->kind = VLAPIC_IPI_NONE;
-	if (!vlapic_x2apic_enabled(vl))
+	if (!vlapic_x2apic_enabled(vl) || !x2apic_msr_exists(offset))
 		return false;
+	if (offset >= REG_ISR && offset < REG_IRR + 0x80)
+		return false;	/* ISR, TMR, IRR: read-only */
 	switch (offset) {
 	case REG_ID: case REG_VERSION: case REG_PPR: case REG_LDR: case REG_DFR:
 	case REG_ICR_HIGH: case REG_TIMER_CURRENT:
 		return false;	/* read-only or absent in x2APIC mode */
 	case REG_ICR_LOW:
+		spin_lock(&vl->lock);
+		vl->icr_low = (uint32_t)value & ~(1u << 12);
+		vl->icr_high = (uint32_t)(value >> 32);
+		spin_unlock(&vl->lock);
 		icr_decode((uint32_t)value, (uint32_t)(value >> 32), true, ipi);
 		return true;
 	case REG_EOI:

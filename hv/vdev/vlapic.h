@@ -48,7 +48,7 @@ struct vlapic {
 	uint32_t tpr, svr, ldr, dfr, esr;
 	uint32_t lvt[VLAPIC_LVT_COUNT];
 	uint32_t irr[8], isr[8], tmr[8];
-	uint32_t icr_high;
+	uint32_t icr_low, icr_high;
 	uint32_t timer_initial;
 	uint32_t timer_divide_config;
 	uint64_t timer_start_ns;	/* when the count was last loaded */
