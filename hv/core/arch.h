@@ -72,6 +72,10 @@ void arch_domain_destroy(struct domain *d);
 /* The first vCPU's state at entry: the PVH boot ABI (32-bit protected
  * mode, paging off, EBX = start info). */
 bool arch_vcpu_init_pvh(struct vcpu *v, uint64_t entry, uint64_t start_info_gpa);
+/* The first vCPU of a Linux domain: the state lib/linux_boot.c planned
+ * (64-bit entry or PVH), plus what VMRUN itself needs. */
+struct linux_entry_state;
+bool arch_vcpu_init_linux(struct vcpu *v, const struct linux_entry_state *st);
 /* A secondary vCPU started by VESTA_HC_VCPU_UP: the model's mode and
  * address space, at rip with RSP = rsp and RDI = arg. */
 bool arch_vcpu_init_like(struct vcpu *v, const struct vcpu *model,

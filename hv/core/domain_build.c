@@ -158,6 +158,8 @@ bool domain_build(struct domain *d)
 			frames_free_count() * PAGE_SIZE >> 20);
 		return false;
 	}
+	if (kernel.size > 0x206 && memcmp((const uint8_t *)kernel.data + 0x202, "HdrS", 4) == 0)
+		return domain_build_linux_bzimage(d, &kernel);
 	uint64_t entry = load_kernel_elf(d, &kernel);
 	if (!entry)
 		return false;

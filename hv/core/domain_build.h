@@ -17,4 +17,8 @@ struct domain;
 bool domain_build(struct domain *d);
 void domain_ram_free(struct domain *d);
 
+struct cpio_file;
+/* A bzImage kernel (domain_build_linux.c). */
+bool domain_build_linux_bzimage(struct domain *d, const struct cpio_file *kernel);
+
 #endif

@@ -41,7 +41,7 @@ static void acpi_write(void *opaque, uint16_t port, unsigned size, uint32_t valu
 	if (port == ACPI_RESET_PORT && value == ACPI_RESET_VALUE)
 		pc->request(pc->owner, PLATFORM_REQUEST_RESET);
 	else if (port == ACPI_SLEEP_CONTROL_PORT && (value & ACPI_SLEEP_ENABLE) &&
-		 ((value >> ACPI_SLEEP_TYPE_SHIFT) & 7) == ACPI_S5_SLEEP_TYPE)
+		 ((value >> ACPI_SLEEP_TYPE_SHIFT) & ACPI_SLEEP_TYPE_MAX) == ACPI_S5_SLEEP_TYPE)
 		pc->request(pc->owner, PLATFORM_REQUEST_POWEROFF);
 }
 

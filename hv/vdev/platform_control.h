@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "lib/acpi_build.h"
 #include "vdev/ioport_bus.h"
 
 #define I8042_DATA_PORT 0x60
@@ -19,8 +20,8 @@
 #define ACPI_RESET_PORT 0x604
 #define ACPI_RESET_VALUE 0x01
 #define ACPI_S5_SLEEP_TYPE 5
-#define ACPI_SLEEP_ENABLE 0x20		/* SLP_EN, bit 5 */
-#define ACPI_SLEEP_TYPE_SHIFT 2		/* SLP_TYPx, bits 2..4 */
+/* The sleep control register's fields (SLP_EN, SLP_TYPx): lib/acpi_build.h,
+ * which writes the tables that name these ports. */
 
 enum platform_request {
 	PLATFORM_REQUEST_NONE,

@@ -15,6 +15,8 @@
 #define CPUID_1_ECX_OSXSAVE (1u << 27)
 #define CPUID_1_ECX_AVX (1u << 28)
 #define CPUID_1_ECX_HYPERVISOR (1u << 31)
+#define CPUID_1_EDX_MCE (1u << 7)
+#define CPUID_1_EDX_MCA (1u << 14)
 #define CPUID_7_EBX_AVX2 (1u << 5)
 #define CPUID_7_EBX_AVX512_MASK 0xdc230000u	/* AVX-512 F/DQ/IFMA/PF/ER/CD/BW/VL */
 #define CPUID_80000001_ECX_SVM (1u << 2)
@@ -57,6 +59,9 @@ struct cpuid_regs cpuid_for_guest(const struct vcpu *v, uint32_t leaf,
 		r.ecx |= CPUID_1_ECX_HYPERVISOR | CPUID_1_ECX_X2APIC |
 			 CPUID_1_ECX_TSC_DEADLINE;
 		r.ebx = (r.ebx & 0x00ffffff) | (v->id << 24);	/* APIC id */
+		/* No virtual machine-check banks: a guest that saw MCA would
+		 * read their MSRs and panic on the #GP. */
+		r.edx &= ~(CPUID_1_EDX_MCE | CPUID_1_EDX_MCA);
 		break;
 	case 7:
 		if (subleaf == 0)

@@ -12,6 +12,7 @@
 #include "core/domain.h"
 #include "core/frame.h"
 #include "core/sched.h"
+#include "lib/linux_boot.h"
 #include "lib/string.h"
 
 _Static_assert(__builtin_offsetof(struct guest_regs, rsi) == 24, "svm_entry.S");
@@ -108,6 +109,37 @@ bool arch_vcpu_init_pvh(struct vcpu *v, uint64_t entry, uint64_t start_info_gpa)
 	s->g_pat = GUEST_PAT_RESET;
 	memset(&v->arch.regs, 0, sizeof(v->arch.regs));
 	v->arch.regs.rbx = start_info_gpa;
+	return true;
+}
+
+static void vmcb_segment_from(struct vmcb_segment *dst, const struct linux_segment *src)
+{
+	*dst = (struct vmcb_segment){.selector = src->selector, .attrib = src->attrib,
+				     .limit = src->limit, .base = src->base};
+}
+
+bool arch_vcpu_init_linux(struct vcpu *v, const struct linux_entry_state *st)
+{
+	if (!arch_vcpu_init_pvh(v, st->rip, st->rbx))
+		return false;
+	struct vmcb_save *s = &v->arch.vmcb->save;
+	vmcb_segment_from(&s->cs, &st->cs);
+	vmcb_segment_from(&s->ds, &st->ds);
+	vmcb_segment_from(&s->es, &st->es);
+	vmcb_segment_from(&s->ss, &st->ss);
+	vmcb_segment_from(&s->fs, &st->fs);
+	vmcb_segment_from(&s->gs, &st->gs);
+	vmcb_segment_from(&s->tr, &st->tr);
+	vmcb_segment_from(&s->ldtr, &st->ldtr);
+	s->gdtr = (struct vmcb_segment){.limit = st->gdt_limit, .base = st->gdt_base};
+	s->idtr = (struct vmcb_segment){.limit = st->idt_limit, .base = st->idt_base};
+	s->cr0 = st->cr0;
+	s->cr3 = st->cr3;
+	s->cr4 = st->cr4;
+	s->efer = st->efer | EFER_SVME;
+	s->rflags = st->rflags;
+	s->rsp = st->rsp;
+	v->arch.regs.rsi = st->rsi;
 	return true;
 }
 
