@@ -12,7 +12,8 @@ BUILD_PKGS := gcc libc6-dev make binutils cpio
 RUN_PKGS   := $(BUILD_PKGS) qemu-system-x86
 ISO_PKGS   := grub-pc-bin grub-common xorriso mtools
 # Fragments add UNIT_PKGS, FUZZ_PKGS and INTEGRATION_PKGS (hence `=`).
-TEST_PKGS   = $(RUN_PKGS) $(ISO_PKGS) $(UNIT_PKGS) $(FUZZ_PKGS) $(INTEGRATION_PKGS)
+TEST_PKGS   = $(RUN_PKGS) $(ISO_PKGS) $(UNIT_PKGS) $(FUZZ_PKGS) $(INTEGRATION_PKGS) \
+	$(LINUX_PKGS)
 
 QEMU       := qemu-system-x86_64
 QEMU_SMP   ?= 2
@@ -87,6 +88,7 @@ include tools/tools.mk
 include tests/unit/unit.mk
 include tests/fuzz/fuzz.mk
 include guests/guests.mk
+include guests/linux/linux.mk
 include tests/integration/integration.mk
 include bench/bench.mk
 

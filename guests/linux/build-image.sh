@@ -48,9 +48,10 @@ apt_update() {
 	apt_updated=1
 }
 
-# The newest .deb in debs/ whose name starts with $1, or nothing.
+# The newest .deb in debs/ whose name starts with $1 (a glob), or nothing.
 cached_deb() {
 	local f
+	# shellcheck disable=SC2012,SC2086  # $1 is a glob; names have no spaces
 	f=$(ls -1 "$OUT/debs/"$1_*.deb 2>/dev/null | sort -V | tail -n 1) || true
 	echo "$f"
 }
@@ -143,10 +144,9 @@ if [[ ! -f $OUT/vmlinux || $OUT/vmlinux -ot $OUT/vmlinuz ]]; then
 	say "vmlinux"
 	"$PY" "$HERE/bzimage.py" extract "$OUT/vmlinuz" "$OUT/vmlinux"
 fi
-echo "$kver" >"$OUT/kernel-version.tmp"
-cmp -s "$OUT/kernel-version.tmp" "$OUT/kernel-version" &&
-	rm "$OUT/kernel-version.tmp" ||
-	mv "$OUT/kernel-version.tmp" "$OUT/kernel-version"
+if [[ $(cat "$OUT/kernel-version" 2>/dev/null) != "$kver" ]]; then
+	echo "$kver" >"$OUT/kernel-version"
+fi
 
 # -------------------------------------------------------------- 3. bench
 if [[ ! -x $OUT/bench || $OUT/bench -ot $HERE/bench.c ]]; then
@@ -183,11 +183,13 @@ if [[ ! -f $OUT/initramfs.cpio || ! -f $OUT/modules.list ||
 	done
 	install -m 0755 "$HERE/init" "$stage/init"
 	install -m 0755 "$OUT/bench" "$stage/bin/bench"
+	# shellcheck disable=SC2086  # one word per module
 	"$PY" "$HERE/kmods.py" "$kroot" "$kver" "$stage" $MODULES \
 		>"$OUT/modules.list.tmp"
 	mv "$OUT/modules.list.tmp" "$OUT/modules.list"
 	printf 'root:x:0:0:root:/root:/bin/sh\n' >"$stage/etc/passwd"
 	printf 'root:x:0:\ntty:x:5:\n' >"$stage/etc/group"
+	# shellcheck disable=SC2016  # $PWD is for the guest's shell
 	printf 'export PS1='\''vesta-guest:$PWD# '\''\n' >"$stage/etc/profile"
 	"$PY" "$HERE/mkcpio.py" --node dev/console:c:5:1 --node dev/null:c:1:3 \
 		"$stage" "$OUT/initramfs.cpio" >/dev/null

@@ -433,3 +433,13 @@ const char *mgmt_exit_class_name(enum vcpu_exit_class c)
 
 	return (unsigned)c < EXIT_CLASS_COUNT ? names[c] : "?";
 }
+
+size_t mgmt_console_input(const char *name_or_id, const char *buf, size_t n)
+{
+	struct domain *d = domain_lookup(name_or_id);
+	size_t taken = 0;
+
+	while (d && taken < n && uart16550_receive(&d->com1, (uint8_t)buf[taken]))
+		taken++;
+	return taken;
+}

@@ -76,6 +76,9 @@ void mgmt_set_virt_status(bool ok, const char *text);
  * `*cursor` (bytes ever written) and advances it; 0 when nothing new. */
 size_t mgmt_console_read(const char *name_or_id, uint64_t *cursor, char *buf,
 			 size_t size);
+/* Bytes typed for the domain: they go to its COM1 (the guest's ttyS0).
+ * Returns how many it took; a full receive buffer takes no more. */
+size_t mgmt_console_input(const char *name_or_id, const char *buf, size_t n);
 /* While attached, that domain's lines stop going to the serial log. */
 enum mgmt_status mgmt_console_attach(const char *name_or_id, bool attach);
 /* For core/console.c, on any CPU, lock-free: is a shell attached to the

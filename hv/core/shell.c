@@ -552,18 +552,22 @@ static void console_show_new(void)
 	}
 }
 
-/* Guests get no console input yet: what is typed, but Ctrl-], is dropped. */
+/* What is typed, but Ctrl-], goes to the domain's COM1; what its receive
+ * buffer cannot take now is dropped, as a UART overrun would. */
 static void console_poll(void)
 {
 	struct mgmt_domain_info *d = &domain_buf[0];
 	int ch;
 
 	console_show_new();
-	for (unsigned i = 0; i < SHELL_POLL_CHARS && (ch = arch_console_getc()) >= 0; i++)
+	for (unsigned i = 0; i < SHELL_POLL_CHARS && (ch = arch_console_getc()) >= 0; i++) {
 		if (ch == KEY_CONSOLE_ESCAPE) {
 			console_detach("back to the shell");
 			return;
 		}
+		char byte = (char)ch;
+		mgmt_console_input(sh.console_dom, &byte, 1);
+	}
 	if (mgmt_domain_info(sh.console_dom, d) != MGMT_OK ||
 	    strcmp(d->name, sh.console_name) != 0)
 		console_detach("the domain is gone; back to the shell");

@@ -45,13 +45,22 @@ static uint8_t pending_interrupt(const struct uart16550 *u)
 	return IIR_NONE;
 }
 
-static void update_irq(struct uart16550 *u)
+/* The line's new level, or -1 if unchanged; under the lock. The line is
+ * driven outside it (signal_irq): that takes the I/O APIC's locks. */
+static int update_irq_level(struct uart16550 *u)
 {
 	bool level = pending_interrupt(u) != IIR_NONE;
 
-	if (level != u->irq_level && u->set_irq)
-		u->set_irq(u->owner, level);
+	if (level == u->irq_level)
+		return -1;
 	u->irq_level = level;
+	return level;
+}
+
+static void signal_irq(struct uart16550 *u, int level)
+{
+	if (level >= 0 && u->set_irq)
+		u->set_irq(u->owner, level);
 }
 
 static uint8_t rx_pop(struct uart16550 *u)
@@ -64,14 +73,23 @@ static uint8_t rx_pop(struct uart16550 *u)
 	return byte;
 }
 
-bool uart16550_receive(struct uart16550 *u, uint8_t byte)
+static bool rx_push(struct uart16550 *u, uint8_t byte)
 {
 	if (u->rx_count == UART16550_FIFO_SIZE)
 		return false;
 	u->rx[(u->rx_head + u->rx_count) % UART16550_FIFO_SIZE] = byte;
 	u->rx_count++;
-	update_irq(u);
 	return true;
+}
+
+bool uart16550_receive(struct uart16550 *u, uint8_t byte)
+{
+	spin_lock(&u->lock);
+	bool ok = rx_push(u, byte);
+	bool level = update_irq_level(u);
+	spin_unlock(&u->lock);
+	signal_irq(u, level);
+	return ok;
 }
 
 static uint8_t read_iir(struct uart16550 *u)
@@ -85,6 +103,7 @@ static uint8_t read_iir(struct uart16550 *u)
 
 uint8_t uart16550_read(struct uart16550 *u, unsigned offset)
 {
+	spin_lock(&u->lock);
 	bool dlab = u->lcr & LCR_DLAB;
 	uint8_t value = 0;
 
@@ -106,14 +125,16 @@ uint8_t uart16550_read(struct uart16550 *u, unsigned offset)
 		break;
 	case REG_SCR: value = u->scr; break;
 	}
-	update_irq(u);
+	int level = update_irq_level(u);
+	spin_unlock(&u->lock);
+	signal_irq(u, level);
 	return value;
 }
 
 static void transmit(struct uart16550 *u, uint8_t byte)
 {
 	if (u->mcr & MCR_LOOPBACK)
-		uart16550_receive(u, byte);
+		rx_push(u, byte);
 	else if (u->output)
 		u->output(u->owner, (char)byte);
 	u->thre_pending = true;
@@ -121,6 +142,7 @@ static void transmit(struct uart16550 *u, uint8_t byte)
 
 void uart16550_write(struct uart16550 *u, unsigned offset, uint8_t value)
 {
+	spin_lock(&u->lock);
 	bool dlab = u->lcr & LCR_DLAB;
 
 	switch (offset) {
@@ -149,7 +171,9 @@ void uart16550_write(struct uart16550 *u, unsigned offset, uint8_t value)
 	case REG_MCR: u->mcr = value & 0x1f; break;
 	case REG_SCR: u->scr = value; break;
 	}
-	update_irq(u);
+	int level = update_irq_level(u);
+	spin_unlock(&u->lock);
+	signal_irq(u, level);
 }
 
 static uint32_t port_read(void *opaque, uint16_t port, unsigned size)

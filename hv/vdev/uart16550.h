@@ -8,17 +8,21 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "core/spinlock.h"
 #include "vdev/ioport_bus.h"
 
 #define UART16550_COM1_BASE 0x3f8
 #define UART16550_COM1_IRQ 4
-#define UART16550_FIFO_SIZE 16
+/* Larger than a 16550's 16 bytes: the guest cannot tell, and a line
+ * typed at the shell then never overruns. */
+#define UART16550_FIFO_SIZE 256
 
 struct uart16550 {
+	struct spinlock lock;		/* the guest's vCPU and the shell */
 	uint8_t ier, lcr, mcr, scr, dll, dlm, fcr;
 	bool thre_pending;		/* THR-empty interrupt not yet read */
 	uint8_t rx[UART16550_FIFO_SIZE];
-	unsigned rx_head, rx_count;
+	unsigned rx_head, rx_count;	/* rx_count <= UART16550_FIFO_SIZE */
 	bool irq_level;
 	void *owner;
 	void (*output)(void *owner, char c);

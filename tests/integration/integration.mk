@@ -10,3 +10,6 @@ PYTEST_ARGS ?=
 
 integration-test: all $(ISO)
 	cd tests/integration && /usr/bin/python3 -m pytest -q -ra $(PYTEST_ARGS)
+
+# The Linux domain tests boot Debian's kernel from cache/linux/.
+integration-test: linux-image
