@@ -80,6 +80,9 @@ bool arch_vcpu_init_linux(struct vcpu *v, const struct linux_entry_state *st);
  * address space, at rip with RSP = rsp and RDI = arg. */
 bool arch_vcpu_init_like(struct vcpu *v, const struct vcpu *model,
 			 uint64_t rip, uint64_t rsp, uint64_t arg);
+/* An application processor woken by INIT and STARTUP: real mode at
+ * vector << 12 (Intel SDM vol. 3, 9.4.4.1, "Typical AP Initialization"). */
+bool arch_vcpu_init_sipi(struct vcpu *v, uint8_t vector);
 void arch_vcpu_destroy(struct vcpu *v);
 /* Runs v on this CPU until sched_vcpu_should_stop(v) says to stop. */
 void arch_vcpu_run(struct vcpu *v);

@@ -35,6 +35,7 @@ struct vcpu {
 	unsigned id;
 	enum vcpu_state state;
 	bool started;			/* claimed by its first start, atomically */
+	bool init_received;		/* INIT came: a STARTUP may start it */
 	unsigned processor;		/* the CPU whose runqueue it is on */
 	uint64_t affinity[4];		/* allowed physical CPUs */
 

@@ -20,6 +20,10 @@
 #define CPUID_7_EBX_AVX2 (1u << 5)
 #define CPUID_7_EBX_AVX512_MASK 0xdc230000u	/* AVX-512 F/DQ/IFMA/PF/ER/CD/BW/VL */
 #define CPUID_80000001_ECX_SVM (1u << 2)
+#define CPUID_80000001_EDX_RDTSCP (1u << 27)
+#define CPUID_7_ECX_RDPID (1u << 22)
+#define CPUID_6_EAX_ARAT (1u << 2)
+#define CPUID_80000007_EDX_INVARIANT_TSC (1u << 8)
 #define CPUID_LEAF_XSAVE 0xd
 #define CPUID_LEAF_SVM 0x8000000a
 #define CPUID_HYPERVISOR_FIRST 0x40000000
@@ -63,9 +67,20 @@ struct cpuid_regs cpuid_for_guest(const struct vcpu *v, uint32_t leaf,
 		 * read their MSRs and panic on the #GP. */
 		r.edx &= ~(CPUID_1_EDX_MCE | CPUID_1_EDX_MCA);
 		break;
+	case 6:
+		/* The virtual APIC timer keeps running in every C-state. */
+		r.eax |= CPUID_6_EAX_ARAT;
+		break;
 	case 7:
-		if (subleaf == 0)
+		if (subleaf == 0) {
 			r.ebx &= ~(CPUID_7_EBX_AVX2 | CPUID_7_EBX_AVX512_MASK);
+			r.ecx &= ~CPUID_7_ECX_RDPID;
+		}
+		break;
+	case 0x80000007:
+		/* Guests get the host's TSC, which Vesta requires to be
+		 * invariant; without this Linux distrusts it on SMP guests. */
+		r.edx |= CPUID_80000007_EDX_INVARIANT_TSC;
 		break;
 	case CPUID_LEAF_XSAVE:
 	case CPUID_LEAF_SVM:
@@ -73,6 +88,8 @@ struct cpuid_regs cpuid_for_guest(const struct vcpu *v, uint32_t leaf,
 		break;
 	case 0x80000001:
 		r.ecx &= ~CPUID_80000001_ECX_SVM;
+		/* TSC_AUX is not switched between guests: no RDTSCP, RDPID. */
+		r.edx &= ~CPUID_80000001_EDX_RDTSCP;
 		break;
 	}
 	return r;

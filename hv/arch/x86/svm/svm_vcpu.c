@@ -112,6 +112,25 @@ bool arch_vcpu_init_pvh(struct vcpu *v, uint64_t entry, uint64_t start_info_gpa)
 	return true;
 }
 
+/* Real-mode segments, APM vol. 2, 14.1.5 (reset state). */
+#define SEG_REAL_CODE 0x009b
+#define SEG_REAL_DATA 0x0093
+#define CR0_ET_ONLY 0x10
+
+bool arch_vcpu_init_sipi(struct vcpu *v, uint8_t vector)
+{
+	if (!arch_vcpu_init_pvh(v, 0, 0))
+		return false;
+	struct vmcb_save *s = &v->arch.vmcb->save;
+	vmcb_set_segment(&s->cs, (uint16_t)(vector << 8), SEG_REAL_CODE, 0xffff);
+	s->cs.base = (uint64_t)vector << 12;
+	vmcb_set_segment(&s->ds, 0, SEG_REAL_DATA, 0xffff);
+	s->es = s->ss = s->fs = s->gs = s->ds;
+	s->cr0 = CR0_ET_ONLY;
+	s->rip = 0;
+	return true;
+}
+
 static void vmcb_segment_from(struct vmcb_segment *dst, const struct linux_segment *src)
 {
 	*dst = (struct vmcb_segment){.selector = src->selector, .attrib = src->attrib,
