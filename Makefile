@@ -9,7 +9,7 @@ ISO     := $(BUILD)/vesta.iso
 # Debian packages each entry point needs; scripts/ensure-packages.sh installs
 # the missing ones.
 BUILD_PKGS := gcc libc6-dev make binutils cpio
-RUN_PKGS   := $(BUILD_PKGS) qemu-system-x86
+RUN_PKGS    = $(BUILD_PKGS) qemu-system-x86 $(LINUX_PKGS)
 ISO_PKGS   := grub-pc-bin grub-common xorriso mtools
 # Fragments add UNIT_PKGS, FUZZ_PKGS and INTEGRATION_PKGS (hence `=`).
 TEST_PKGS   = $(RUN_PKGS) $(ISO_PKGS) $(UNIT_PKGS) $(FUZZ_PKGS) $(INTEGRATION_PKGS) \
@@ -93,14 +93,16 @@ include tests/integration/integration.mk
 include bench/bench.mk
 
 # ------------------------------------------------------------ demo bundle
-# The demo bundle: bundle/ plus the test guests under guests/, staged in
-# $(BUILD)/bundle-root and archived by mkbundle.
+# The demo bundle: bundle/, the test guests under guests/ and the Linux
+# kernel and initramfs under linux/, staged in $(BUILD)/bundle-root and
+# archived by mkbundle.
 BUNDLE_FILES := $(shell find bundle 2>/dev/null)
 BUNDLE_ROOT := $(BUILD)/bundle-root
-$(BUNDLE): $(MKBUNDLE) $(BUNDLE_FILES) $(GUEST_ELFS)
-	@rm -rf $(BUNDLE_ROOT) && mkdir -p $(BUNDLE_ROOT)/guests
+$(BUNDLE): $(MKBUNDLE) $(BUNDLE_FILES) $(GUEST_ELFS) | linux-image
+	@rm -rf $(BUNDLE_ROOT) && mkdir -p $(BUNDLE_ROOT)/guests $(BUNDLE_ROOT)/linux
 	@cp -r bundle/. $(BUNDLE_ROOT)/
 	@cp $(GUEST_ELFS) $(BUNDLE_ROOT)/guests/
+	@cp $(LINUX_VMLINUZ) $(LINUX_INITRAMFS) $(BUNDLE_ROOT)/linux/
 	$(call quiet,BUNDLE,$@) $(MKBUNDLE) -o $@ $(BUNDLE_ROOT)
 
 # ----------------------------------------------------------------- run, iso
