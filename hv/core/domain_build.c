@@ -125,6 +125,20 @@ static uint64_t load_kernel_elf(struct domain *d, const struct cpio_file *f)
 	return img.pvh_entry;
 }
 
+static bool build_linux_vmlinux(struct domain *d, const struct cpio_file *kernel)
+{
+	struct elf_image img;
+	enum elf_status st = elf_parse(kernel->data, kernel->size, &img);
+
+	if (st != ELF_OK || !img.has_pvh_entry) {
+		log_err("domain %s: error: kernel '%s': %s\n", d->name, d->config.kernel,
+			st != ELF_OK ? elf_status_str(st)
+				     : "neither a bzImage nor an ELF with a PVH entry");
+		return false;
+	}
+	return domain_build_linux_pvh(d, kernel, &img);
+}
+
 static void write_start_info(struct domain *d)
 {
 	size_t cmdline_len = strnlen(d->config.cmdline, sizeof(d->config.cmdline) - 1);
@@ -160,6 +174,10 @@ bool domain_build(struct domain *d)
 	}
 	if (kernel.size > 0x206 && memcmp((const uint8_t *)kernel.data + 0x202, "HdrS", 4) == 0)
 		return domain_build_linux_bzimage(d, &kernel);
+	/* An ELF with a ramdisk is a Linux vmlinux; without, a test guest
+	 * (docs/guests.md) with the plain PVH start info below. */
+	if (d->config.ramdisk[0])
+		return build_linux_vmlinux(d, &kernel);
 	uint64_t entry = load_kernel_elf(d, &kernel);
 	if (!entry)
 		return false;

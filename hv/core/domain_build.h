@@ -18,7 +18,10 @@ bool domain_build(struct domain *d);
 void domain_ram_free(struct domain *d);
 
 struct cpio_file;
-/* A bzImage kernel (domain_build_linux.c). */
+struct elf_image;
+/* Linux (domain_build_linux.c): a bzImage, or a vmlinux ELF by PVH. */
 bool domain_build_linux_bzimage(struct domain *d, const struct cpio_file *kernel);
+bool domain_build_linux_pvh(struct domain *d, const struct cpio_file *kernel,
+			    const struct elf_image *elf);
 
 #endif

@@ -1,7 +1,9 @@
-/* Building a domain that boots a stock Linux bzImage through the x86 boot
- * protocol's 64-bit entry (docs/linux-boot.md): its ACPI tables, the
- * kernel, initrd, command line, boot_params and entry state, all planned
- * by lib/linux_boot.c. */
+/* Building a domain that boots a stock Linux kernel (docs/linux-boot.md):
+ * a bzImage through the x86 boot protocol's 64-bit entry, or the
+ * uncompressed vmlinux through its PVH entry, which skips the kernel's own
+ * decompression. Its ACPI tables, the kernel, initrd, command line,
+ * boot_params or start info and the entry state, all planned by
+ * lib/linux_boot.c. */
 #include "core/arch.h"
 #include "core/bundle.h"
 #include "core/domain.h"
@@ -76,13 +78,66 @@ static bool find_ramdisk(struct domain *d, struct cpio_file *initrd)
 	return false;
 }
 
+/* What both ways share: the tables, the initrd, the request. */
+struct linux_build {
+	struct domain *d;
+	struct cpio_file initrd;
+	struct linux_boot_request req;
+	struct linux_boot_plan *plan;
+	void *scratch;
+};
+
+static bool linux_build_start(struct domain *d, struct linux_build *b)
+{
+	*b = (struct linux_build){.d = d};
+	uint64_t rsdp = write_acpi_tables(d);
+	if (!rsdp || !find_ramdisk(d, &b->initrd))
+		return false;
+	b->req = (struct linux_boot_request){
+		.mem = {.ram_size = d->ram_bytes},
+		.initrd_size = b->initrd.size,
+		.cmdline_len = strnlen(d->config.cmdline, sizeof(d->config.cmdline)),
+		.rsdp_addr = rsdp,
+	};
+	b->plan = xzalloc(sizeof(*b->plan));
+	b->scratch = xmalloc(LINUX_SCRATCH_SIZE);
+	if (!b->plan || !b->scratch)
+		log_err("domain %s: error: out of monitor memory\n", d->name);
+	return b->plan && b->scratch;
+}
+
+/* Reports a planning or loading error, or starts the first vCPU. */
+static bool linux_build_finish(struct linux_build *b, enum linux_boot_status st,
+			       const char *how)
+{
+	struct domain *d = b->d;
+	bool ok = false;
+
+	if (st != LINUX_BOOT_OK) {
+		log_err("domain %s: error: kernel '%s': %s%s%s\n", d->name,
+			d->config.kernel, linux_boot_status_str(st),
+			b->plan && b->plan->message[0] ? ": " : "",
+			b->plan ? b->plan->message : "");
+	} else {
+		struct linux_entry_state entry;
+		linux_entry_state(b->plan, &entry);
+		ok = arch_vcpu_init_linux(&d->vcpus[0], &entry);
+		if (!ok)
+			log_err("domain %s: error: out of memory for its vCPU\n", d->name);
+		else
+			log_info("domain %s: Linux by %s, kernel at %#lx, initrd %lu KiB at %#lx\n",
+				 d->name, how, b->plan->kernel_addr,
+				 b->initrd.size >> 10, b->plan->initrd_addr);
+	}
+	xfree(b->plan);
+	xfree(b->scratch);
+	return ok;
+}
+
 bool domain_build_linux_bzimage(struct domain *d, const struct cpio_file *kernel)
 {
 	struct bzimage_info k;
-	struct cpio_file initrd;
-	struct linux_boot_plan *plan = NULL;
-	void *scratch = NULL;
-	bool ok = false;
+	struct linux_build b;
 
 	enum linux_boot_status st = bzimage_parse(kernel->data, kernel->size, &k);
 	if (st != LINUX_BOOT_OK) {
@@ -90,41 +145,27 @@ bool domain_build_linux_bzimage(struct domain *d, const struct cpio_file *kernel
 			d->config.kernel, linux_boot_status_str(st));
 		return false;
 	}
-	uint64_t rsdp = write_acpi_tables(d);
-	if (!rsdp || !find_ramdisk(d, &initrd))
-		return false;
-	struct linux_boot_request req = {
-		.mem = {.ram_size = d->ram_bytes},
-		.initrd_size = initrd.size,
-		.cmdline_len = strnlen(d->config.cmdline, sizeof(d->config.cmdline)),
-		.rsdp_addr = rsdp,
-	};
-	plan = xzalloc(sizeof(*plan));
-	scratch = xmalloc(LINUX_SCRATCH_SIZE);
-	if (!plan || !scratch)
-		goto out;
-	st = linux_plan_bzimage(&k, &req, plan);
+	if (!linux_build_start(d, &b))
+		return linux_build_finish(&b, LINUX_BOOT_ERR_WRITE, "");
+	st = linux_plan_bzimage(&k, &b.req, b.plan);
 	if (st == LINUX_BOOT_OK)
-		st = linux_load_bzimage(kernel->data, kernel->size, &k, plan, &req,
-					d->config.cmdline, initrd.data, scratch,
+		st = linux_load_bzimage(kernel->data, kernel->size, &k, b.plan, &b.req,
+					d->config.cmdline, b.initrd.data, b.scratch,
 					guest_write, d);
-	if (st != LINUX_BOOT_OK) {
-		log_err("domain %s: error: kernel '%s': %s%s%s\n", d->name,
-			d->config.kernel, linux_boot_status_str(st),
-			plan->message[0] ? ": " : "", plan->message);
-		goto out;
-	}
-	struct linux_entry_state entry;
-	linux_entry_state(plan, &entry);
-	ok = arch_vcpu_init_linux(&d->vcpus[0], &entry);
-	if (!ok)
-		log_err("domain %s: error: out of memory for its vCPU\n", d->name);
-	else
-		log_info("domain %s: Linux boot protocol %u.%02u, kernel at %#lx, initrd %lu KiB at %#lx\n",
-			 d->name, k.version >> 8, k.version & 0xff, plan->kernel_addr,
-			 initrd.size >> 10, plan->initrd_addr);
-out:
-	xfree(plan);
-	xfree(scratch);
-	return ok;
+	return linux_build_finish(&b, st, "the 64-bit boot protocol");
+}
+
+bool domain_build_linux_pvh(struct domain *d, const struct cpio_file *kernel,
+			    const struct elf_image *elf)
+{
+	struct linux_build b;
+
+	if (!linux_build_start(d, &b))
+		return linux_build_finish(&b, LINUX_BOOT_ERR_WRITE, "");
+	enum linux_boot_status st = linux_plan_pvh(elf, &b.req, b.plan);
+	if (st == LINUX_BOOT_OK)
+		st = linux_load_pvh(kernel->data, kernel->size, elf, b.plan, &b.req,
+				    d->config.cmdline, b.initrd.data, b.scratch,
+				    guest_write, d);
+	return linux_build_finish(&b, st, "its PVH entry");
 }

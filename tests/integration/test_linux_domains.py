@@ -10,9 +10,10 @@ LINUX = REPO / "cache" / "linux"
 INIT_RE = r"\[{name}\] vesta-guest: init started .*clocksource=(\S+)"
 
 
-def linux_config(name, memory=256, vcpus=1, extra="", cmdline="console=ttyS0"):
+def linux_config(name, memory=256, vcpus=1, extra="", cmdline="console=ttyS0",
+                 kernel="vmlinuz"):
     return (f'name = "{name}"\nmemory = {memory}\nvcpus = {vcpus}\n'
-            f'kernel = "linux/vmlinuz"\nramdisk = "linux/initramfs.cpio"\n'
+            f'kernel = "linux/{kernel}"\nramdisk = "linux/initramfs.cpio"\n'
             f'extra = "{cmdline}"\n{extra}\n')
 
 
@@ -22,9 +23,11 @@ def linux_bundle(mkbundle):
         if not (LINUX / f).exists():
             pytest.fail(f"cache/linux/{f} missing: run `make linux-image`")
 
-    def make(**configs):
+    def make(with_vmlinux=False, **configs):
         files = {"linux/vmlinuz": (LINUX / "vmlinuz").read_bytes(),
                  "linux/initramfs.cpio": (LINUX / "initramfs.cpio").read_bytes()}
+        if with_vmlinux:
+            files["linux/vmlinux"] = (LINUX / "vmlinux").read_bytes()
         for name, text in configs.items():
             files[f"auto/{name}.cfg"] = text
         return mkbundle(files)[0]
@@ -67,3 +70,19 @@ def test_poweroff_in_the_guest_ends_the_domain(vesta, linux_bundle):
     q.wait_ready()
     q.wait_for(r"domain lx: powered off", timeout=120)
     q.wait_for(r"domain lx: destroyed")
+
+
+def test_vmlinux_boots_through_its_pvh_entry(vesta, linux_bundle):
+    q = vesta(smp=2, mem="1G", initrd=linux_bundle(
+        with_vmlinux=True, pv=linux_config("pv", vcpus=2, kernel="vmlinux")))
+    q.wait_for(r"domain pv: Linux by its PVH entry", before=r"vesta ready")
+    q.wait_ready()
+    q.wait_for(r"\[pv\] vesta-guest: init started .* cpus=2 ", timeout=120)
+
+
+def test_a_kernel_that_does_not_fit_is_a_clear_error(vesta, linux_bundle):
+    q = vesta(smp=1, mem="1G", initrd=linux_bundle(
+        small=linux_config("small", memory=48)))
+    q.wait_for(r"domain small: error: kernel 'linux/vmlinuz': .*needs \d+ MiB",
+               before=r"vesta ready")
+    q.wait_for(r"vesta ready: .* domains=0$")
