@@ -86,3 +86,13 @@ def test_a_kernel_that_does_not_fit_is_a_clear_error(vesta, linux_bundle):
     q.wait_for(r"domain small: error: kernel 'linux/vmlinuz': .*needs \d+ MiB",
                before=r"vesta ready")
     q.wait_for(r"vesta ready: .* domains=0$")
+
+
+def test_date_in_the_guest_is_right(vesta, linux_bundle):
+    import datetime
+    q = vesta(smp=1, mem="1G", initrd=linux_bundle(
+        d=linux_config("d", cmdline="console=ttyS0 vesta.run=\\\"date -u +%s\\\"")))
+    q.wait_ready()
+    m = q.wait_for(r"\[d\] (\d{9,})\s*$", timeout=120)
+    now = datetime.datetime.now(datetime.timezone.utc).timestamp()
+    assert abs(int(m.group(1)) - now) < 300, m.string
