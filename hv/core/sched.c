@@ -249,8 +249,10 @@ void sched_timer_interrupt(void)
 	resched_pending[arch_this_cpu()] = true;
 }
 
-/* Wakes blocked vCPUs whose deadline passed; returns the next deadline. */
-static uint64_t wake_expired(uint64_t now)
+/* Wakes blocked vCPUs whose deadline passed; returns the next deadline
+ * among those that will wake on `cpu` (each CPU's timer serves its own,
+ * so two idle CPUs do not both wake, and IPI each other, for one). */
+static uint64_t wake_expired(uint64_t now, unsigned cpu)
 {
 	uint64_t next = UINT64_MAX;
 	struct vcpu **link = &blocked_list;
@@ -263,7 +265,7 @@ static uint64_t wake_expired(uint64_t now)
 			wake_blocked(v);
 			continue;
 		}
-		if (v->wake_at_ns && v->wake_at_ns < next)
+		if (v->wake_at_ns && v->wake_at_ns < next && v->processor == cpu)
 			next = v->wake_at_ns;
 		link = &v->runq_next;
 	}
@@ -350,7 +352,7 @@ static struct vcpu *schedule(unsigned cpu, uint64_t *deadline)
 			kick_idle_cpus();
 		next_account_ns = now + SCHED_ACCOUNT_PERIOD_NS;
 	}
-	uint64_t next_wake = wake_expired(now);
+	uint64_t next_wake = wake_expired(now, cpu);
 	struct vcpu *v = pick_next(cpu);
 	uint64_t slice = v ? slice_for(v, cpu) : 0;
 	if (v) {
