@@ -28,6 +28,24 @@ static bool guest_write(void *d, uint64_t gpa, const void *src, uint64_t len)
 	return src ? copy_to_guest(d, gpa, src, len) : zero_guest(d, gpa, len);
 }
 
+/* Linux on a hardware-reduced ACPI machine reboots by EFI, then by the
+ * BIOS: real mode at the reset vector F000:FFF0. There is no BIOS here, so
+ * the vector holds a stub that asks the i8042 for the reset, which Vesta
+ * turns into on_reboot (Linux's reboot.c, efi_reboot_required()). */
+#define RESET_VECTOR_GPA 0xffff0ull
+
+static bool write_reset_vector_stub(struct domain *d)
+{
+	static const uint8_t stub[] = {
+		0xb0, I8042_CMD_PULSE_RESET,	/* mov al, 0xfe */
+		0xe6, I8042_COMMAND_PORT,	/* out 0x64, al */
+		0xfa, 0xf4,			/* cli; hlt */
+		0xeb, 0xfc,			/* jmp back to cli */
+	};
+
+	return copy_to_guest(d, RESET_VECTOR_GPA, stub, sizeof(stub));
+}
+
 static void acpi_platform_of(const struct domain *d, struct acpi_platform *p)
 {
 	memset(p, 0, sizeof(*p));
@@ -91,7 +109,7 @@ static bool linux_build_start(struct domain *d, struct linux_build *b)
 {
 	*b = (struct linux_build){.d = d};
 	uint64_t rsdp = write_acpi_tables(d);
-	if (!rsdp || !find_ramdisk(d, &b->initrd))
+	if (!rsdp || !find_ramdisk(d, &b->initrd) || !write_reset_vector_stub(d))
 		return false;
 	b->req = (struct linux_boot_request){
 		.mem = {.ram_size = d->ram_bytes},

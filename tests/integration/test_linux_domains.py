@@ -96,3 +96,13 @@ def test_date_in_the_guest_is_right(vesta, linux_bundle):
     m = q.wait_for(r"\[d\] (\d{9,})\s*$", timeout=120)
     now = datetime.datetime.now(datetime.timezone.utc).timestamp()
     assert abs(int(m.group(1)) - now) < 300, m.string
+
+
+def test_reboot_in_the_guest_follows_on_reboot(vesta, linux_bundle):
+    q = vesta(smp=2, mem="1G", initrd=linux_bundle(r=linux_config(
+        "r", cmdline='console=ttyS0 vesta.run=\\"reboot -f\\"',
+        extra='on_reboot = "restart"')))
+    q.wait_ready()
+    q.wait_for(r"domain r: rebooted", timeout=120)
+    q.wait_for(r"domain r: created, id 2")
+    q.wait_for(r"\[r\] vesta-guest: init started", timeout=120)
