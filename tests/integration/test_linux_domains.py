@@ -106,3 +106,20 @@ def test_reboot_in_the_guest_follows_on_reboot(vesta, linux_bundle):
     q.wait_for(r"domain r: rebooted", timeout=120)
     q.wait_for(r"domain r: created, id 2")
     q.wait_for(r"\[r\] vesta-guest: init started", timeout=120)
+
+
+def test_root_writing_every_io_port_disturbs_no_one_else(vesta, linux_bundle):
+    # dd through /dev/port: a zero byte to each of the 65536 ports, then a
+    # read of each. The attacker's neighbour must boot and run undisturbed.
+    attack = ('console=ttyS0 vesta.run=\\"dd if=/dev/zero of=/dev/port bs=1 '
+              'count=65536; dd if=/dev/port of=/dev/null bs=1 count=65536\\"')
+    q = vesta(smp=2, mem="1G", initrd=linux_bundle(
+        attacker=linux_config("attacker", cmdline=attack),
+        victim=linux_config("victim")))
+    q.wait_ready()
+    q.wait_for(r"\[attacker\] vesta-guest: run exit=", timeout=180)
+    if not q.find_all(r"\[victim\] vesta-guest: shell on ttyS0"):
+        q.wait_for(r"\[victim\] vesta-guest: shell on ttyS0", timeout=60)
+    q.send("list\r")
+    q.wait_for(r"victim\s+\d+\s+256\s+1\s+\S+")
+    assert not q.find_all(r"domain victim .*crashed|PANIC")
