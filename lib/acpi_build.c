@@ -236,6 +236,22 @@ static void emit_com1(struct aml_buf *b, const struct acpi_platform *p)
 	aml_pkg_end(b, dev);
 }
 
+/* Device (PEVT): QEMU's pvpanic, which Linux's pvpanic-mmio driver binds
+ * by its ACPI id; the guest writes to its port when its kernel panics. */
+static void emit_pvpanic(struct aml_buf *b, const struct acpi_platform *p)
+{
+	size_t dev = aml_device_begin(b, "PEVT");
+	size_t crs;
+
+	aml_name_op(b, "_HID");
+	aml_string(b, "QEMU0001");
+	aml_name_op(b, "_CRS");
+	crs = aml_resource_template_begin(b);
+	aml_res_io(b, p->pvpanic_port, p->pvpanic_port, 1, 1);
+	aml_resource_template_end(b, crs);
+	aml_pkg_end(b, dev);
+}
+
 /* Device (Vnnn): a virtio-mmio transport, found by Linux's virtio_mmio
  * driver through its ACPI id LNRO0005 (drivers/virtio/virtio_mmio.c). */
 static void emit_virtio(struct aml_buf *b, size_t i,
@@ -280,6 +296,8 @@ static void emit_dsdt_body(struct aml_buf *b, const struct acpi_platform *p)
 	sb = aml_scope_begin(b, "\\_SB");
 	if (p->com1)
 		emit_com1(b, p);
+	if (p->pvpanic_port)
+		emit_pvpanic(b, p);
 	for (size_t i = 0; i < p->virtio_count; i++)
 		emit_virtio(b, i, &p->virtio[i]);
 	aml_pkg_end(b, sb);

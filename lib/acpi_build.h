@@ -243,6 +243,9 @@ struct acpi_platform {
 	bool com1;		/* a 16550 at 0x3f8-0x3ff */
 	uint32_t com1_gsi;	/* usually 4 */
 	bool cmos_rtc;		/* false sets FADT "CMOS RTC Not Present" */
+	/* A pvpanic device (_HID "QEMU0001", one I/O port): the guest kernel
+	 * tells the hypervisor it panicked. 0: none. */
+	uint16_t pvpanic_port;
 
 	size_t virtio_count;
 	struct acpi_virtio_mmio virtio[ACPI_BUILD_MAX_VIRTIO];

@@ -23,7 +23,7 @@ set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
 OUT=${LINUX_CACHE:-$REPO/cache/linux}
-MODULES=${LINUX_MODULES:-virtio_mmio virtio_console virtio_blk virtio_net virtio_rng ext4}
+MODULES=${LINUX_MODULES:-virtio_mmio virtio_console virtio_blk virtio_net virtio_rng ext4 pvpanic_mmio}
 PY=/usr/bin/python3
 CC=${CC:-gcc}
 

@@ -55,6 +55,7 @@ static void acpi_platform_of(const struct domain *d, struct acpi_platform *p)
 	p->com1 = true;
 	p->com1_gsi = UART16550_COM1_IRQ;
 	p->cmos_rtc = true;
+	p->pvpanic_port = PVPANIC_PORT;
 	p->reset_reg = (struct acpi_reg8){ACPI_GAS_SPACE_IO, ACPI_RESET_PORT};
 	p->reset_value = ACPI_RESET_VALUE;
 	p->sleep_control = (struct acpi_reg8){ACPI_GAS_SPACE_IO, ACPI_SLEEP_CONTROL_PORT};

@@ -30,9 +30,12 @@ static int64_t rtc_now(void *owner)
 
 static void platform_request(void *owner, enum platform_request what)
 {
-	domain_shutdown(owner, what == PLATFORM_REQUEST_RESET
-				       ? VESTA_SHUTDOWN_REBOOT
-				       : VESTA_SHUTDOWN_POWEROFF);
+	if (what == PLATFORM_REQUEST_PANIC)
+		domain_crash(owner, "its kernel panicked (pvpanic)");
+	else
+		domain_shutdown(owner, what == PLATFORM_REQUEST_RESET
+					       ? VESTA_SHUTDOWN_REBOOT
+					       : VESTA_SHUTDOWN_POWEROFF);
 }
 
 /* An I/O APIC message goes to the local APICs it names. */

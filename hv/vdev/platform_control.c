@@ -45,8 +45,30 @@ static void acpi_write(void *opaque, uint16_t port, unsigned size, uint32_t valu
 		pc->request(pc->owner, PLATFORM_REQUEST_POWEROFF);
 }
 
+static uint32_t pvpanic_read(void *opaque, uint16_t port, unsigned size)
+{
+	(void)opaque;
+	(void)port;
+	(void)size;
+	return PVPANIC_PANICKED | PVPANIC_CRASH_LOADED;
+}
+
+static void pvpanic_write(void *opaque, uint16_t port, unsigned size, uint32_t value)
+{
+	struct platform_control *pc = opaque;
+
+	(void)port;
+	(void)size;
+	if (value & PVPANIC_PANICKED)
+		pc->request(pc->owner, PLATFORM_REQUEST_PANIC);
+}
+
 bool platform_control_attach(struct platform_control *pc, struct ioport_bus *bus)
 {
+	struct ioport_device pvpanic = {
+		.name = "pvpanic", .base = PVPANIC_PORT, .count = 1, .opaque = pc,
+		.read = pvpanic_read, .write = pvpanic_write,
+	};
 	struct ioport_device i8042_data = {
 		.name = "i8042", .base = I8042_DATA_PORT, .count = 1, .opaque = pc,
 		.read = i8042_read, .write = i8042_write,
@@ -59,5 +81,5 @@ bool platform_control_attach(struct platform_control *pc, struct ioport_bus *bus
 
 	i8042_cmd.base = I8042_COMMAND_PORT;
 	return ioport_bus_add(bus, &i8042_data) && ioport_bus_add(bus, &i8042_cmd) &&
-	       ioport_bus_add(bus, &acpi);
+	       ioport_bus_add(bus, &acpi) && ioport_bus_add(bus, &pvpanic);
 }

@@ -1,4 +1,4 @@
-/* How a guest resets or powers off its machine: the i8042 keyboard
+/* How a guest resets, powers off or reports a panic: the i8042 keyboard
  * controller's reset command (0xfe to port 0x64, Linux's reboot=k), and
  * the ACPI registers the domain's FADT names (docs/guest-acpi.md): the
  * reset register and, hardware-reduced, the sleep control register. */
@@ -20,6 +20,11 @@
 #define ACPI_RESET_PORT 0x604
 #define ACPI_RESET_VALUE 0x01
 #define ACPI_S5_SLEEP_TYPE 5
+/* QEMU's pvpanic interface (docs/specs/pvpanic.txt in QEMU): one port;
+ * reading gives the events it takes, a write reports one. */
+#define PVPANIC_PORT 0x505
+#define PVPANIC_PANICKED 0x01
+#define PVPANIC_CRASH_LOADED 0x02
 /* The sleep control register's fields (SLP_EN, SLP_TYPx): lib/acpi_build.h,
  * which writes the tables that name these ports. */
 
@@ -27,6 +32,7 @@ enum platform_request {
 	PLATFORM_REQUEST_NONE,
 	PLATFORM_REQUEST_RESET,
 	PLATFORM_REQUEST_POWEROFF,
+	PLATFORM_REQUEST_PANIC,		/* the guest kernel panicked */
 };
 
 struct platform_control {

@@ -123,3 +123,17 @@ def test_root_writing_every_io_port_disturbs_no_one_else(vesta, linux_bundle):
     q.send("list\r")
     q.wait_for(r"victim\s+\d+\s+256\s+1\s+\S+")
     assert not q.find_all(r"domain victim .*crashed|PANIC")
+
+
+def test_a_crash_in_the_guest_follows_on_crash(vesta, linux_bundle):
+    # sysrq-c panics the guest kernel; its pvpanic driver (ACPI QEMU0001,
+    # port 0x505) tells Vesta, which applies on_crash.
+    q = vesta(smp=2, mem="1G", initrd=linux_bundle(
+        c=linux_config("c", cmdline='console=ttyS0 vesta.run=\\"echo c > '
+                       '/proc/sysrq-trigger\\"', extra='on_crash = "restart"'),
+        other=linux_config("other")))
+    q.wait_ready()
+    q.wait_for(r"domain c \(id \d+\): crashed: its kernel panicked \(pvpanic\)",
+               timeout=120)
+    q.wait_for(r"domain c: created, id \d+")
+    assert not q.find_all(r"domain other .*crashed")
