@@ -209,6 +209,21 @@ static void vlapic_eoi(struct vlapic *vl)
 		bit_clear(vl->isr, (uint8_t)isr);
 }
 
+void vlapic_eoi_now(struct vlapic *vl)
+{
+	spin_lock(&vl->lock);
+	vlapic_eoi(vl);
+	spin_unlock(&vl->lock);
+}
+
+bool vlapic_any_requested(struct vlapic *vl)
+{
+	spin_lock(&vl->lock);
+	bool any = highest_bit(vl->irr) >= 0;
+	spin_unlock(&vl->lock);
+	return any;
+}
+
 /* The ICR, SDM 11.6.1: turns a write into a request for core to deliver. */
 static void icr_decode(uint32_t low, uint32_t dest, bool x2apic,
 		       struct vlapic_ipi *ipi)

@@ -79,6 +79,11 @@ bool vlapic_raise(struct vlapic *vl, uint8_t vector);
 int vlapic_pending(struct vlapic *vl);
 /* The CPU took `vector`: IRR to ISR. */
 void vlapic_accept(struct vlapic *vl, uint8_t vector);
+/* An end of interrupt that did not come through the EOI register (the
+ * KVM PV EOI flag): the highest in-service vector is done. */
+void vlapic_eoi_now(struct vlapic *vl);
+/* Whether any interrupt is requested (IRR not empty), deliverable or not. */
+bool vlapic_any_requested(struct vlapic *vl);
 /* Whether IPI `ipi` is for the APIC with this id (and this sender). */
 bool vlapic_ipi_targets(const struct vlapic *target, const struct vlapic *sender,
 			const struct vlapic_ipi *ipi);

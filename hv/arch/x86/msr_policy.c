@@ -5,6 +5,7 @@
 #include "arch/x86/msr.h"
 #include "arch/x86/svm/vmcb.h"
 #include "arch/x86/kvm_clock.h"
+#include "arch/x86/kvm_pv_eoi.h"
 #include "arch/x86/tsc.h"
 #include "core/arch.h"
 #include "core/domain.h"
@@ -66,7 +67,8 @@ bool msr_read_for_guest(struct vcpu *v, uint32_t msr, uint64_t *value)
 	default:
 		if (is_x2apic_msr(msr))
 			return x2apic_msr_read(&v->vlapic, msr, arch_time_ns(), value);
-		return kvm_clock_msr_read(v, msr, value);
+		return kvm_clock_msr_read(v, msr, value) ||
+		       kvm_pv_eoi_msr_read(v, msr, value);
 	}
 }
 
@@ -114,6 +116,7 @@ bool msr_write_for_guest(struct vcpu *v, uint32_t msr, uint64_t value)
 	default:
 		if (is_x2apic_msr(msr))
 			return x2apic_write(v, msr, value);
-		return kvm_clock_msr_write(v, msr, value);
+		return kvm_clock_msr_write(v, msr, value) ||
+		       kvm_pv_eoi_msr_write(v, msr, value);
 	}
 }

@@ -20,6 +20,8 @@ struct arch_vcpu {
 	uint32_t asid_cpu;		/* where that ASID is valid */
 	uint64_t asid_generation;
 	uint64_t kvm_system_time_msr;	/* kvm_clock.c */
+	uint64_t pv_eoi_msr;		/* kvm_pv_eoi.c */
+	bool pv_eoi_pending;
 	/* DR0-DR3 are not in the VMCB: without this, one guest could read
 	 * another's breakpoint addresses. */
 	uint64_t dr[4];

@@ -1,6 +1,7 @@
 /* What happens after a #VMEXIT. Every exit a guest can cause ends here; an
  * exit not handled below crashes that domain and nothing else. */
 #include "arch/x86/guest_policy.h"
+#include "arch/x86/kvm_pv_eoi.h"
 #include "arch/x86/svm/svm.h"
 #include "arch/x86/svm/svm_vcpu.h"
 #include "arch/x86/svm/vmcb.h"
@@ -190,6 +191,8 @@ void svm_handle_exit(struct vcpu *v)
 	v->exits[exit_class(code)]++;
 	vmcb->control.eventinj = 0;
 	reinject_interrupted_event(&vmcb->control);
+	/* Before anything looks at the in-service vector (HLT does). */
+	kvm_pv_eoi_sync(v);
 	switch (code) {
 	case VMEXIT_INTR:
 	case VMEXIT_NMI:

@@ -1,6 +1,7 @@
 /* A vCPU on AMD-V: its VMCB, ASID, FPU state and the run loop. */
 #include "arch/x86/svm/svm_vcpu.h"
 #include "arch/x86/cpu.h"
+#include "arch/x86/kvm_pv_eoi.h"
 #include "arch/x86/msr.h"
 #include "arch/x86/percpu.h"
 #include "arch/x86/svm/npt.h"
@@ -289,6 +290,7 @@ static void inject_pending_interrupt(struct vcpu *v)
 	}
 	interrupt_window_request(c, false);
 	vlapic_accept(&v->vlapic, (uint8_t)vector);
+	kvm_pv_eoi_on_inject(v);
 	c->eventinj = EVENTINJ_VALID | EVENTINJ_TYPE_INTR | (uint64_t)vector;
 }
 
@@ -299,6 +301,7 @@ void arch_vcpu_run(struct vcpu *v)
 	guest_extra_state_load(&v->arch);
 	while (!sched_vcpu_should_stop(v)) {
 		virt_timer_arm_for_guest(vlapic_timer_update(&v->vlapic, arch_time_ns()));
+		kvm_pv_eoi_sync(v);
 		inject_pending_interrupt(v);
 		svm_world_switch(v, cpu);
 		svm_handle_exit(v);
