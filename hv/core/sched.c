@@ -117,6 +117,7 @@ static void make_runnable(struct vcpu *v)
 	v->state = VCPU_RUNNABLE;
 	if (v->on_cpu)
 		return;		/* its CPU requeues it when it gets off */
+	v->runnable_since_ns = arch_time_ns();
 	v->processor = first_allowed_cpu(v);
 	runq_push(v);
 	kick(v->processor);
@@ -356,6 +357,9 @@ static struct vcpu *schedule(unsigned cpu, uint64_t *deadline)
 	struct vcpu *v = pick_next(cpu);
 	uint64_t slice = v ? slice_for(v, cpu) : 0;
 	if (v) {
+		if (v->runnable_since_ns && now > v->runnable_since_ns)
+			v->steal_ns += now - v->runnable_since_ns;
+		v->runnable_since_ns = 0;
 		v->state = VCPU_RUNNING;
 		v->on_cpu = true;
 		v->processor = cpu;
@@ -384,6 +388,7 @@ static void descheduled(struct vcpu *v)
 	v->credit_ns -= (int64_t)used;
 	if (v->state == VCPU_RUNNING || v->state == VCPU_RUNNABLE) {
 		v->state = VCPU_RUNNABLE;
+		v->runnable_since_ns = arch_time_ns();
 		runq_push(v);
 	}
 	spin_unlock(&sched_lock);

@@ -47,6 +47,8 @@ struct vcpu {
 	bool boosted;			/* woke up with credit: runs first */
 	uint64_t wake_at_ns;		/* BLOCKED: 0 = no deadline */
 	uint64_t run_start_ns;
+	uint64_t runnable_since_ns;	/* queued but not running: 0 = no */
+	uint64_t steal_ns;		/* time spent so, for steal time */
 
 	/* statistics */
 	uint64_t cpu_time_ns;

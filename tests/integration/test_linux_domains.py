@@ -137,3 +137,16 @@ def test_a_crash_in_the_guest_follows_on_crash(vesta, linux_bundle):
                timeout=120)
     q.wait_for(r"domain c: created, id \d+")
     assert not q.find_all(r"domain other .*crashed")
+
+
+def test_oversubscribed_guests_see_stolen_time(vesta, linux_bundle):
+    # Two Linux domains booting on one CPU wait for each other: that wait
+    # is the KVM steal time Vesta reports, /proc/stat's eighth cpu field.
+    q = vesta(smp=1, mem="1G", initrd=linux_bundle(
+        s=linux_config("s", cmdline='console=ttyS0 vesta.run=\\"head -1 '
+                       '/proc/stat\\"'),
+        t=linux_config("t")))
+    q.wait_ready()
+    m = q.wait_for(r"\[s\] cpu\s+((?:\d+\s*){8,})", timeout=180)
+    fields = [int(x) for x in m.group(1).split()]
+    assert fields[7] > 0, f"no steal time in {m.string!r}"

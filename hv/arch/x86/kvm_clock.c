@@ -9,6 +9,7 @@
 /* Feature bits of leaf 0x40000001 EAX, Linux's
  * arch/x86/include/uapi/asm/kvm_para.h. */
 #define KVM_FEATURE_CLOCKSOURCE2 (1u << 3)
+#define KVM_FEATURE_STEAL_TIME (1u << 5)	/* kvm_steal_time.c */
 #define KVM_FEATURE_PV_EOI (1u << 6)	/* kvm_pv_eoi.c */
 #define KVM_FEATURE_CLOCKSOURCE_STABLE_BIT (1u << 24)
 #define PVCLOCK_TSC_STABLE_BIT (1u << 0)
@@ -26,6 +27,7 @@ struct cpuid_regs kvm_cpuid_leaf(uint32_t leaf)
 		memcpy(&r.edx, "M\0\0\0", 4);
 	} else if (leaf == CPUID_KVM_FEATURES_LEAF) {
 		r.eax = KVM_FEATURE_CLOCKSOURCE2 | KVM_FEATURE_PV_EOI |
+			KVM_FEATURE_STEAL_TIME |
 			KVM_FEATURE_CLOCKSOURCE_STABLE_BIT;
 	}
 	return r;

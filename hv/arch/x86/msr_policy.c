@@ -6,6 +6,7 @@
 #include "arch/x86/svm/vmcb.h"
 #include "arch/x86/kvm_clock.h"
 #include "arch/x86/kvm_pv_eoi.h"
+#include "arch/x86/kvm_steal_time.h"
 #include "arch/x86/tsc.h"
 #include "core/arch.h"
 #include "core/domain.h"
@@ -68,7 +69,8 @@ bool msr_read_for_guest(struct vcpu *v, uint32_t msr, uint64_t *value)
 		if (is_x2apic_msr(msr))
 			return x2apic_msr_read(&v->vlapic, msr, arch_time_ns(), value);
 		return kvm_clock_msr_read(v, msr, value) ||
-		       kvm_pv_eoi_msr_read(v, msr, value);
+		       kvm_pv_eoi_msr_read(v, msr, value) ||
+		       kvm_steal_time_msr_read(v, msr, value);
 	}
 }
 
@@ -117,6 +119,7 @@ bool msr_write_for_guest(struct vcpu *v, uint32_t msr, uint64_t value)
 		if (is_x2apic_msr(msr))
 			return x2apic_write(v, msr, value);
 		return kvm_clock_msr_write(v, msr, value) ||
-		       kvm_pv_eoi_msr_write(v, msr, value);
+		       kvm_pv_eoi_msr_write(v, msr, value) ||
+		       kvm_steal_time_msr_write(v, msr, value);
 	}
 }

@@ -21,6 +21,8 @@ struct arch_vcpu {
 	uint64_t asid_generation;
 	uint64_t kvm_system_time_msr;	/* kvm_clock.c */
 	uint64_t pv_eoi_msr;		/* kvm_pv_eoi.c */
+	uint64_t steal_time_msr;	/* kvm_steal_time.c */
+	uint32_t steal_time_version;
 	bool pv_eoi_pending;
 	/* DR0-DR3 are not in the VMCB: without this, one guest could read
 	 * another's breakpoint addresses. */

@@ -2,6 +2,7 @@
 #include "arch/x86/svm/svm_vcpu.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/kvm_pv_eoi.h"
+#include "arch/x86/kvm_steal_time.h"
 #include "arch/x86/msr.h"
 #include "arch/x86/percpu.h"
 #include "arch/x86/svm/npt.h"
@@ -299,6 +300,7 @@ void arch_vcpu_run(struct vcpu *v)
 	struct percpu *cpu = this_cpu();
 
 	guest_extra_state_load(&v->arch);
+	kvm_steal_time_update(v);
 	while (!sched_vcpu_should_stop(v)) {
 		virt_timer_arm_for_guest(vlapic_timer_update(&v->vlapic, arch_time_ns()));
 		kvm_pv_eoi_sync(v);
