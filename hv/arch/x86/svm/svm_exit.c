@@ -141,10 +141,23 @@ static void reinject_interrupted_event(struct vmcb_control *c)
 	}
 }
 
+/* The guest's state when it died, for whoever reads the log. */
+static void log_guest_state(const struct vcpu *v)
+{
+	const struct vmcb *vmcb = v->arch.vmcb;
+	const struct vmcb_save *s = &vmcb->save;
+
+	log_err("domain %s: vcpu %u: cr0 %#lx cr2 %#lx cr3 %#lx cr4 %#lx efer %#lx rflags %#lx rsp %#lx cs %#x/%#x idtr %#lx/%#x exitintinfo %#lx\n",
+		v->domain->name, v->id, s->cr0, s->cr2, s->cr3, s->cr4, s->efer,
+		s->rflags, s->rsp, s->cs.selector, s->cs.attrib, s->idtr.base,
+		s->idtr.limit, vmcb->control.exitintinfo);
+}
+
 static void exit_crash(struct vcpu *v, const char *what)
 {
 	struct vmcb *vmcb = v->arch.vmcb;
 
+	log_guest_state(v);
 	domain_crash(v->domain, "%s (exit %#lx, info %#lx/%#lx) at rip %#lx on vcpu %u",
 		     what, vmcb->control.exitcode, vmcb->control.exitinfo1,
 		     vmcb->control.exitinfo2, vmcb->save.rip, v->id);
