@@ -303,7 +303,6 @@ void arch_vcpu_run(struct vcpu *v)
 	kvm_steal_time_update(v);
 	while (!sched_vcpu_should_stop(v)) {
 		virt_timer_arm_for_guest(vlapic_timer_update(&v->vlapic, arch_time_ns()));
-		kvm_pv_eoi_sync(v);
 		inject_pending_interrupt(v);
 		svm_world_switch(v, cpu);
 		svm_handle_exit(v);
