@@ -59,9 +59,10 @@ $(FUZZ_SEEDS): $(FUZZ_SEEDGEN)
 fuzz-build: $(FUZZ_BINS) $(FUZZ_SEEDS)
 
 # Runs target $(1) with libFuzzer options $(2); prints the log's tail and
-# fails on a crash. New corpus entries go to the first directory.
+# fails on a crash. New corpus entries go to the first directory; a target
+# without generated seeds starts from an empty seed directory.
 define fuzz_run
-	@mkdir -p $(FUZZ_DIR)/corpus/$(1)
+	@mkdir -p $(FUZZ_DIR)/corpus/$(1) $(FUZZ_DIR)/seeds/$(1)
 	@echo "== fuzz_$(1) $(2)"
 	@cd $(FUZZ_DIR) && ./fuzz_$(1) $(2) corpus/$(1) seeds/$(1) \
 		> $(1).log 2>&1 \
