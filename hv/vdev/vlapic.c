@@ -108,10 +108,21 @@ static unsigned timer_mode(const struct vlapic *vl)
 	return (vl->lvt[LVT_TIMER] >> LVT_TIMER_MODE_SHIFT) & 3;
 }
 
+/* The shortest period a periodic timer runs at, as KVM's
+ * min_timer_period_us: faster, a guest would keep its CPU (and the
+ * monitor delivering to it) doing nothing but take timer interrupts.
+ * Linux never programs one this fast. The count the guest reads still
+ * runs from its own initial count. */
+#define TIMER_MIN_PERIODIC_NS 200000u
+
 static uint64_t timer_period_ns(const struct vlapic *vl)
 {
-	return (uint64_t)vl->timer_initial * timer_divisor(vl) *
-	       TIMER_NS_PER_BUS_TICK;
+	uint64_t ns = (uint64_t)vl->timer_initial * timer_divisor(vl) *
+		      TIMER_NS_PER_BUS_TICK;
+
+	if (timer_mode(vl) == LVT_TIMER_PERIODIC && ns < TIMER_MIN_PERIODIC_NS)
+		ns = TIMER_MIN_PERIODIC_NS;
+	return ns;
 }
 
 static void timer_load(struct vlapic *vl, uint64_t now_ns)
@@ -134,8 +145,12 @@ static uint32_t timer_current(const struct vlapic *vl, uint64_t now_ns)
 		uint64_t period = timer_period_ns(vl);
 		deadline += ((now_ns - deadline) / period + 1) * period;
 	}
-	return (uint32_t)((deadline - now_ns) /
-			  (timer_divisor(vl) * TIMER_NS_PER_BUS_TICK));
+	uint64_t count = (deadline - now_ns) /
+			 (timer_divisor(vl) * TIMER_NS_PER_BUS_TICK);
+
+	/* A stretched period (TIMER_MIN_PERIODIC_NS) still counts down from
+	 * the initial count the guest wrote. */
+	return count < vl->timer_initial ? (uint32_t)count : vl->timer_initial;
 }
 
 uint64_t vlapic_timer_update(struct vlapic *vl, uint64_t now_ns)

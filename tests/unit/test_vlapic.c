@@ -592,8 +592,8 @@ static void test_timer_masked_or_disabled(void **state)
 
 	/* A masked periodic timer keeps counting, silently. */
 	wreg(&vl, R_LVT_TIMER, LVT_MASKED | LVT_PERIODIC | TIMER_VECTOR, 0);
-	wreg(&vl, R_TIMER_INITIAL, 100, 1000);
-	assert_int_equal(vlapic_timer_update(&vl, 1100), 1200);
+	wreg(&vl, R_TIMER_INITIAL, 1000000, 1000);
+	assert_int_equal(vlapic_timer_update(&vl, 1001000), 2001000);
 	assert_true(irr_empty(&vl));
 
 	/* Unmasked but software-disabled (SVR write masks it anyway). */
@@ -620,12 +620,12 @@ static void test_timer_periodic(void **state)
 	const uint64_t t0 = 1000;
 
 	for (unsigned i = 0; i < sizeof(divides) / sizeof(divides[0]); i++) {
-		const uint64_t period = 100 * divides[i].divisor;
+		const uint64_t period = 1000000 * divides[i].divisor;
 
 		xapic_on(&vl, 0);
 		wreg(&vl, R_LVT_TIMER, LVT_PERIODIC | TIMER_VECTOR, 0);
 		wreg(&vl, R_TIMER_DIVIDE, divides[i].config, 0);
-		wreg(&vl, R_TIMER_INITIAL, 100, t0);
+		wreg(&vl, R_TIMER_INITIAL, 1000000, t0);
 		assert_int_equal(vlapic_timer_update(&vl, t0 + period / 2),
 				 t0 + period);
 		assert_true(irr_empty(&vl));
@@ -637,7 +637,7 @@ static void test_timer_periodic(void **state)
 			handle(&vl, TIMER_VECTOR);
 			assert_int_equal(rreg(&vl, R_TIMER_CURRENT,
 					      t0 + n * period + period / 4),
-					 75);
+					 750000);
 		}
 		/* Periods missed while the vCPU was away are skipped: one
 		 * interrupt, and the next deadline is still on the grid. */
@@ -647,7 +647,7 @@ static void test_timer_periodic(void **state)
 		handle(&vl, TIMER_VECTOR);
 		assert_int_equal(vlapic_timer_update(&vl, late + 1), t0 + 10 * period);
 		assert_true(irr_empty(&vl));
-		assert_int_equal(rreg(&vl, R_TIMER_CURRENT, late), 50);
+		assert_int_equal(rreg(&vl, R_TIMER_CURRENT, late), 500000);
 	}
 }
 
@@ -663,8 +663,30 @@ static void test_timer_periodic_current_count_late(void **state)
 	xapic_on(&vl, 0);
 	wreg(&vl, R_LVT_TIMER, LVT_PERIODIC | TIMER_VECTOR, 0);
 	wreg(&vl, R_TIMER_DIVIDE, 0xb, 0);
-	wreg(&vl, R_TIMER_INITIAL, 100, 1000);
-	assert_int_equal(rreg(&vl, R_TIMER_CURRENT, 1125), 75);
+	wreg(&vl, R_TIMER_INITIAL, 1000000, 1000);
+	assert_int_equal(rreg(&vl, R_TIMER_CURRENT, 1251000), 750000);
+}
+
+/* A periodic timer faster than 200 us (KVM's min_timer_period_us) runs at
+ * 200 us, so a guest cannot have its CPU take nothing but timer
+ * interrupts; its count still runs down from what it wrote. One-shot
+ * timers keep their own length: each costs the guest a register write. */
+static void test_timer_periodic_floor(void **state)
+{
+	(void)state;
+
+	xapic_on(&vl, 0);
+	wreg(&vl, R_LVT_TIMER, LVT_PERIODIC | TIMER_VECTOR, 0);
+	wreg(&vl, R_TIMER_DIVIDE, 0xb, 0);
+	wreg(&vl, R_TIMER_INITIAL, 1, 1000);
+	assert_int_equal(vlapic_timer_update(&vl, 1000), 201000);
+	assert_int_equal(vlapic_timer_update(&vl, 201000), 401000);
+	assert_true(irr_bit(&vl, TIMER_VECTOR));
+	assert_true(rreg(&vl, R_TIMER_CURRENT, 201500) <= 1);
+
+	wreg(&vl, R_LVT_TIMER, LVT_ONESHOT | TIMER_VECTOR, 300000);
+	wreg(&vl, R_TIMER_INITIAL, 1, 300000);
+	assert_int_equal(vlapic_timer_update(&vl, 300000), 300001);
 }
 
 static void test_timer_tsc_deadline(void **state)
@@ -755,8 +777,8 @@ static void test_timer_mode_change_disarms(void **state)
 	assert_int_equal(rreg(&vl, R_TIMER_CURRENT, 30), 0);
 
 	/* Periodic -> one-shot. */
-	wreg(&vl, R_TIMER_INITIAL, 100, 2000);
-	assert_int_equal(vlapic_timer_update(&vl, 2000), 2100);
+	wreg(&vl, R_TIMER_INITIAL, 1000000, 2000);
+	assert_int_equal(vlapic_timer_update(&vl, 2000), 1002000);
 	wreg(&vl, R_LVT_TIMER, LVT_ONESHOT | TIMER_VECTOR, 2050);
 	assert_int_equal(vlapic_timer_update(&vl, 2200), 0);
 	assert_true(irr_empty(&vl));
@@ -1298,6 +1320,7 @@ int main(void)
 		cmocka_unit_test_setup(test_timer_masked_or_disabled, setup),
 		cmocka_unit_test_setup(test_timer_periodic, setup),
 		cmocka_unit_test_setup(test_timer_periodic_current_count_late, setup),
+		cmocka_unit_test_setup(test_timer_periodic_floor, setup),
 		cmocka_unit_test_setup(test_timer_tsc_deadline, setup),
 		cmocka_unit_test_setup(test_timer_tsc_deadline_msr_cleared_on_fire,
 				       setup),
