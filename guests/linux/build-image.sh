@@ -9,9 +9,11 @@
 #   root-<package>/        each .deb unpacked
 #   vmlinuz                the kernel as Debian ships it (bzImage)
 #   vmlinux                its uncompressed ELF, with the PVH entry note
-#   bench                  guests/linux/bench.c, built static
+#   bench, msr-sweep       guests/linux/bench.c and msr_sweep.c, built
+#                          static
 #   modules.list           the modules in the initramfs, in load order
-#   initramfs.cpio         busybox, /init, /bin/bench and the modules
+#   initramfs.cpio         busybox, /init, /bin/bench, /bin/msr-sweep and
+#                          the modules
 #
 # Environment:
 #   LINUX_PACKAGE   the kernel package (default: what linux-image-amd64
@@ -23,7 +25,7 @@ set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
 OUT=${LINUX_CACHE:-$REPO/cache/linux}
-MODULES=${LINUX_MODULES:-virtio_mmio virtio_console virtio_blk virtio_net virtio_rng ext4 pvpanic_mmio}
+MODULES=${LINUX_MODULES:-virtio_mmio virtio_console virtio_blk virtio_net virtio_rng ext4 pvpanic_mmio msr}
 PY=/usr/bin/python3
 CC=${CC:-gcc}
 
@@ -148,12 +150,17 @@ if [[ $(cat "$OUT/kernel-version" 2>/dev/null) != "$kver" ]]; then
 	echo "$kver" >"$OUT/kernel-version"
 fi
 
-# -------------------------------------------------------------- 3. bench
-if [[ ! -x $OUT/bench || $OUT/bench -ot $HERE/bench.c ]]; then
-	say "bench"
-	"$CC" -static -O2 -Wall -Wextra -Werror -o "$OUT/bench.tmp" "$HERE/bench.c"
-	mv "$OUT/bench.tmp" "$OUT/bench"
-fi
+# -------------------------------------------------------------- 3. tools
+# Each guests/linux/NAME.c becomes a static NAME (underscores to dashes).
+TOOLS=(bench msr-sweep)
+for tool in "${TOOLS[@]}"; do
+	src="$HERE/${tool//-/_}.c"
+	if [[ ! -x $OUT/$tool || $OUT/$tool -ot $src ]]; then
+		say "$tool"
+		"$CC" -static -O2 -Wall -Wextra -Werror -o "$OUT/$tool.tmp" "$src"
+		mv "$OUT/$tool.tmp" "$OUT/$tool"
+	fi
+done
 
 # ---------------------------------------------------------- 4. initramfs
 # Rebuilt when anything that goes into it changed: the inputs' digest is
@@ -162,7 +169,7 @@ inputs=$({
 	echo "kernel $(basename "$kdeb") busybox $(basename "$bdeb")"
 	echo "modules $MODULES"
 	sha256sum "$HERE/init" "$HERE/kmods.py" "$HERE/mkcpio.py" \
-		"$HERE/build-image.sh" "$OUT/bench" | awk '{ print $1 }'
+		"$HERE/build-image.sh" "${TOOLS[@]/#/$OUT/}" | awk '{ print $1 }'
 } | sha256sum | awk '{ print $1 }')
 
 if [[ ! -f $OUT/initramfs.cpio || ! -f $OUT/modules.list ||
@@ -182,7 +189,9 @@ if [[ ! -f $OUT/initramfs.cpio || ! -f $OUT/modules.list ||
 		ln -sf /bin/busybox "$stage/$applet"
 	done
 	install -m 0755 "$HERE/init" "$stage/init"
-	install -m 0755 "$OUT/bench" "$stage/bin/bench"
+	for tool in "${TOOLS[@]}"; do
+		install -m 0755 "$OUT/$tool" "$stage/bin/$tool"
+	done
 	# shellcheck disable=SC2086  # one word per module
 	"$PY" "$HERE/kmods.py" "$kroot" "$kver" "$stage" $MODULES \
 		>"$OUT/modules.list.tmp"

@@ -137,16 +137,25 @@ def test_reboot_in_the_guest_follows_on_reboot(vesta, linux_bundle):
 
 
 @rerun_once_on_known_boot_crash
-def test_root_writing_every_io_port_disturbs_no_one_else(vesta, linux_bundle):
+def test_root_writing_every_io_port_and_msr_disturbs_no_one_else(vesta,
+                                                                 linux_bundle):
     # dd through /dev/port: a zero byte to each of the 65536 ports, then a
-    # read of each. The attacker's neighbour must boot and run undisturbed.
+    # read of each; then msr-sweep (guests/linux/msr_sweep.c) reads, writes
+    # back and writes hostile values to 25344 MSRs. The attacker's
+    # neighbour must boot and run undisturbed, and the host go on.
     attack = ('console=ttyS0 vesta.run=\\"dd if=/dev/zero of=/dev/port bs=1 '
-              'count=65536; dd if=/dev/port of=/dev/null bs=1 count=65536\\"')
+              'count=65536; dd if=/dev/port of=/dev/null bs=1 count=65536; '
+              'msr-sweep 0\\"')
     q = vesta(smp=2, mem="1G", initrd=linux_bundle(
         attacker=linux_config("attacker", cmdline=attack),
         victim=linux_config("victim")))
     q.wait_ready()
-    q.wait_for(r"\[attacker\] vesta-guest: run exit=", timeout=180)
+    m = q.wait_for(r"\[attacker\] msr-sweep: cpu 0: tried (\d+), readable "
+                   r"(\d+), written back (\d+), hostile writes taken (\d+)",
+                   timeout=240)
+    tried, readable, written_back, _ = map(int, m.groups())
+    assert tried == 25344 and 0 < written_back <= readable < tried
+    q.wait_for(r"\[attacker\] vesta-guest: run exit=", timeout=60)
     if not q.find_all(r"\[victim\] vesta-guest: shell on ttyS0"):
         q.wait_for(r"\[victim\] vesta-guest: shell on ttyS0", timeout=60)
     q.send("list\r")

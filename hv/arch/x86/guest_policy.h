@@ -18,6 +18,12 @@ struct vcpu;
 struct cpuid_regs cpuid_for_guest(const struct vcpu *v, uint32_t leaf,
 				  uint32_t subleaf);
 
+/* MTRRdefType as firmware leaves it (SDM 11.11.2.1): MTRRs enabled, no
+ * fixed ranges, everything write-back. MTRRcap offers no variable or fixed
+ * ranges, so this is the whole memory-type map, and Linux 6.1 keeps PAT
+ * (it turns PAT off when it finds no MTRRs). */
+#define GUEST_MTRR_DEF_TYPE_RESET 0x806ull
+
 /* Return false when the guest must get #GP. */
 bool msr_read_for_guest(struct vcpu *v, uint32_t msr, uint64_t *value);
 bool msr_write_for_guest(struct vcpu *v, uint32_t msr, uint64_t value);

@@ -13,6 +13,22 @@
 
 #define MSR_TSC 0x00000010
 #define MSR_PAT 0x00000277
+/* AMD's hardware configuration register (PPR for family 17h, MSRC001_0015).
+ * Linux reads it on every AMD CPU and warns unless TscFreqSel (bit 24)
+ * says the TSC counts at the P0 frequency, which ours (invariant) does.
+ * Nothing else in it is the guest's to change. */
+#define MSR_AMD_HWCR 0xc0010015
+#define HWCR_TSC_FREQ_SEL (1ul << 24)
+/* AMD's northbridge configuration (MSRC001_001F): Linux sets
+ * EnableCf8ExtCfg for PCI config access it never makes here. It reads 0
+ * and ignores writes, as under KVM. */
+#define MSR_AMD_NB_CFG 0xc001001f
+/* MTRRs, SDM 11.11.1 and 11.11.2.1. */
+#define MSR_MTRR_CAP 0x000000fe
+#define MSR_MTRR_DEF_TYPE 0x000002ff
+#define MTRR_DEF_TYPE_WRITABLE 0xcffull		/* E, FE, type */
+#define MTRR_DEF_TYPE_FE (1ull << 10)
+#define MTRR_TYPE_MASK 0xffull
 
 static bool is_x2apic_msr(uint32_t msr)
 {
@@ -34,6 +50,18 @@ static uint64_t guest_tsc_to_time_ns(const struct vmcb *vmcb, uint64_t guest_tsc
 #define EFER_GUEST_WRITABLE (EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE)
 /* PAT memory types that exist (APM vol. 2, 7.8.1): UC WC WT WP WB UC-. */
 #define PAT_VALID_TYPES_MASK 0xf3u
+
+/* The memory types an MTRR can hold (SDM 11.11.1): UC WC WT WP WB. */
+#define MTRR_VALID_TYPES_MASK 0x73u
+
+static bool mtrr_def_type_is_valid(uint64_t value)
+{
+	uint64_t type = value & MTRR_TYPE_MASK;
+
+	/* No fixed ranges are offered, so FE cannot be set. */
+	return !(value & ~MTRR_DEF_TYPE_WRITABLE) && !(value & MTRR_DEF_TYPE_FE) &&
+	       type < 8 && (MTRR_VALID_TYPES_MASK & (1u << type));
+}
 
 static bool pat_is_valid(uint64_t pat)
 {
@@ -64,6 +92,16 @@ bool msr_read_for_guest(struct vcpu *v, uint32_t msr, uint64_t *value)
 		return true;
 	case MSR_TSC_DEADLINE:
 		*value = v->vlapic.tsc_deadline;
+		return true;
+	case MSR_AMD_HWCR:
+		*value = HWCR_TSC_FREQ_SEL;
+		return true;
+	case MSR_AMD_NB_CFG:
+	case MSR_MTRR_CAP:
+		*value = 0;
+		return true;
+	case MSR_MTRR_DEF_TYPE:
+		*value = v->arch.mtrr_def_type;
 		return true;
 	default:
 		if (is_x2apic_msr(msr))
@@ -114,6 +152,15 @@ bool msr_write_for_guest(struct vcpu *v, uint32_t msr, uint64_t value)
 	case MSR_TSC_DEADLINE:
 		vlapic_set_tsc_deadline(&v->vlapic, value,
 					value ? guest_tsc_to_time_ns(vmcb, value) : 0);
+		return true;
+	case MSR_AMD_HWCR:
+		return value == HWCR_TSC_FREQ_SEL;
+	case MSR_AMD_NB_CFG:
+		return true;
+	case MSR_MTRR_DEF_TYPE:
+		if (!mtrr_def_type_is_valid(value))
+			return false;
+		v->arch.mtrr_def_type = value;
 		return true;
 	default:
 		if (is_x2apic_msr(msr))

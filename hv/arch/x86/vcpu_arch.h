@@ -24,6 +24,7 @@ struct arch_vcpu {
 	uint64_t steal_time_msr;	/* kvm_steal_time.c */
 	uint32_t steal_time_version;
 	bool pv_eoi_pending;
+	uint64_t mtrr_def_type;		/* msr_policy.c */
 	/* DR0-DR3 are not in the VMCB: without this, one guest could read
 	 * another's breakpoint addresses. */
 	uint64_t dr[4];

@@ -1,6 +1,7 @@
 /* A vCPU on AMD-V: its VMCB, ASID, FPU state and the run loop. */
 #include "arch/x86/svm/svm_vcpu.h"
 #include "arch/x86/cpu.h"
+#include "arch/x86/guest_policy.h"
 #include "arch/x86/kvm_pv_eoi.h"
 #include "arch/x86/kvm_steal_time.h"
 #include "arch/x86/msr.h"
@@ -42,6 +43,7 @@ void svm_vmrun(uint64_t guest_vmcb_pa, struct guest_regs *regs,
 static void extra_state_reset(struct arch_vcpu *a)
 {
 	memset(a->dr, 0, sizeof(a->dr));
+	a->mtrr_def_type = GUEST_MTRR_DEF_TYPE_RESET;
 	memset(a->fpu, 0, sizeof(a->fpu));
 	*(uint16_t *)&a->fpu[0] = FXSAVE_FCW;
 	*(uint32_t *)&a->fpu[24] = FXSAVE_MXCSR;
