@@ -146,11 +146,16 @@ static void log_guest_state(const struct vcpu *v)
 {
 	const struct vmcb *vmcb = v->arch.vmcb;
 	const struct vmcb_save *s = &vmcb->save;
+	const struct guest_regs *r = &v->arch.regs;
 
 	log_err("domain %s: vcpu %u: cr0 %#lx cr2 %#lx cr3 %#lx cr4 %#lx efer %#lx rflags %#lx rsp %#lx cs %#x/%#x idtr %#lx/%#x exitintinfo %#lx\n",
 		v->domain->name, v->id, s->cr0, s->cr2, s->cr3, s->cr4, s->efer,
 		s->rflags, s->rsp, s->cs.selector, s->cs.attrib, s->idtr.base,
 		s->idtr.limit, vmcb->control.exitintinfo);
+	log_err("domain %s: vcpu %u: rax %#lx rbx %#lx rcx %#lx rdx %#lx rsi %#lx rdi %#lx rbp %#lx r8 %#lx r9 %#lx r10 %#lx r11 %#lx r12 %#lx r13 %#lx r14 %#lx r15 %#lx\n",
+		v->domain->name, v->id, s->rax, r->rbx, r->rcx, r->rdx, r->rsi,
+		r->rdi, r->rbp, r->r8, r->r9, r->r10, r->r11, r->r12, r->r13,
+		r->r14, r->r15);
 }
 
 static void exit_crash(struct vcpu *v, const char *what)
