@@ -11,3 +11,4 @@ bench: deps-run
 	/usr/bin/python3 bench/boot_time.py
 	/usr/bin/python3 bench/domains.py
 	/usr/bin/python3 bench/linux_vesta.py
+	/usr/bin/python3 bench/virtio.py

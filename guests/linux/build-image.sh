@@ -152,7 +152,7 @@ fi
 
 # -------------------------------------------------------------- 3. tools
 # Each guests/linux/NAME.c becomes a static NAME (underscores to dashes).
-TOOLS=(bench msr-sweep)
+TOOLS=(bench msr-sweep io-bench)
 for tool in "${TOOLS[@]}"; do
 	src="$HERE/${tool//-/_}.c"
 	if [[ ! -x $OUT/$tool || $OUT/$tool -ot $src ]]; then
