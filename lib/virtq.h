@@ -69,8 +69,9 @@ struct virtq {
 	bool enabled;		/* virtq_enable accepted the layout */
 	uint16_t last_avail;	/* the next avail ring entry to take */
 	uint16_t used_idx;	/* our used->idx, written after each entry */
-	uint16_t signalled_used;	/* used_idx at the last interrupt */
-	bool signalled_used_valid;	/* false until the first interrupt */
+	uint16_t signalled_used;	/* used_idx at the last
+					 * virtq_should_interrupt */
+	bool signalled_used_valid;	/* false until its first call */
 };
 
 /* One buffer of a chain, in guest-physical memory, already checked to be
@@ -82,7 +83,8 @@ struct virtq_seg {
 
 /* A chain taken from the avail ring: the device-readable buffers first,
  * seg[0 .. readable), then the device-writable ones, seg[readable ..
- * count). Zero-length descriptors are dropped. */
+ * count). Zero-length descriptors are dropped. About 4 KiB: keep one in
+ * the device model's state, not on a small stack. */
 struct virtq_chain {
 	uint16_t head;			/* the id to give back in virtq_push */
 	uint16_t readable;
@@ -101,7 +103,9 @@ enum virtq_error {
 	VIRTQ_ERR_ALIGN,		/* a ring address misaligned */
 	VIRTQ_ERR_RING_NOT_RAM,		/* a ring not wholly in RAM */
 	VIRTQ_ERR_AVAIL_IDX,		/* avail->idx ran more than size ahead */
-	VIRTQ_ERR_HEAD,			/* a head or next index >= size */
+	VIRTQ_ERR_HEAD,			/* a head or next index beyond its
+					 * table (size, or an indirect
+					 * table's entries) */
 	VIRTQ_ERR_LOOP,			/* more descriptors than the table has */
 	VIRTQ_ERR_TOO_LONG,		/* more than VIRTQ_CHAIN_MAX_SEGS buffers */
 	VIRTQ_ERR_LENGTH,		/* the chain's bytes overflow 32 bits */
@@ -134,16 +138,28 @@ enum virtq_error virtq_push(struct virtq *q, const struct virtq_memory *m,
 			    uint16_t head, uint32_t written);
 
 /* After one or more virtq_push: should the guest be interrupted? Follows
- * used_event with EVENT_IDX (2.7.7.2, vring_need_event), otherwise
- * VIRTQ_AVAIL_F_NO_INTERRUPT. Records the interrupt as sent when it
- * answers true. An unreadable ring answers true. */
+ * used_event with EVENT_IDX (2.7.7.2, vring_need_event: true when
+ * used_event lies among the entries pushed since the previous call, and
+ * always on the first call), otherwise VIRTQ_AVAIL_F_NO_INTERRUPT. Each
+ * call records used_idx as checked, whatever it answers, so call it once
+ * per batch and interrupt when it says so. An unreadable ring answers
+ * true; a disabled queue false. */
 bool virtq_should_interrupt(struct virtq *q, const struct virtq_memory *m);
 
 /* With EVENT_IDX, asks the driver to notify again as soon as it adds a
- * chain (used->avail_event = last_avail); without it, clears or sets
- * VIRTQ_USED_F_NO_NOTIFY as `want_notify` says. Then answers whether
- * chains arrived meanwhile, so a device that stops on an empty ring does
- * not miss one added between its last pop and this call. */
+ * chain (used->avail_event = last_avail; with want_notify false nothing is
+ * written: the driver stays quiet once its idx is past the old value);
+ * without it, clears or sets VIRTQ_USED_F_NO_NOTIFY as `want_notify` says.
+ * Then answers whether chains arrived meanwhile, so a device that stops on
+ * an empty ring does not miss one added between its last pop and this
+ * call. An unreadable ring or a bad avail->idx answers true (the next pop
+ * reports the error); a disabled queue false.
+ *
+ * With EVENT_IDX the driver notifies only when its avail->idx passes
+ * avail_event, which nothing else writes: a device that drains a queue on
+ * notification must end each drain with
+ *	while (virtq_enable_notify(q, m, true)) { pop until empty again }
+ * or the guest stops notifying it after the first chain. */
 bool virtq_enable_notify(struct virtq *q, const struct virtq_memory *m,
 			 bool want_notify);
 

@@ -90,7 +90,9 @@ struct virtio_device_ops {
 	const char *name;		/* "virtio-blk", for log lines */
 	uint32_t device_id;		/* VIRTIO_ID_* */
 	uint64_t features;		/* the device's own bits; the transport
-					 * adds VERSION_1, EVENT_IDX, INDIRECT */
+					 * adds VERSION_1, EVENT_IDX, INDIRECT
+					 * and drops any other of bits 24-41
+					 * (transport features) */
 	unsigned num_queues;		/* 1..VIRTIO_MMIO_MAX_QUEUES */
 	uint32_t config_size;		/* bytes of device config space */
 	/* Device config space, read and written at `offset` (already checked
@@ -107,7 +109,8 @@ struct virtio_device_ops {
 	void (*reset)(void *dev);
 };
 
-/* Where the transport reports to: the interrupt line and the log. */
+/* Where the transport reports to: the interrupt line and the log. `log`
+ * is called with the transport's lock held; `raise_irq` never is. */
 struct virtio_mmio_host {
 	void *ctx;
 	/* Raise the device's (edge-triggered) interrupt. */
@@ -133,6 +136,9 @@ struct virtio_mmio {
 	uint32_t interrupt_status;
 	uint32_t config_generation;
 	bool irq_pending;	/* raise after unlocking */
+	/* The driver rewrote a ready queue's layout: logged once per
+	 * transport, not per write (a reset does not clear it). */
+	bool logged_layout_write;
 	struct virtq queues[VIRTIO_MMIO_MAX_QUEUES];
 };
 
@@ -156,6 +162,16 @@ void virtio_mmio_write(struct virtio_mmio *t, uint64_t offset, unsigned size,
  * virtio_mmio_unlock_and_flush_irq. */
 void virtio_mmio_notify_used(struct virtio_mmio *t, unsigned index);
 void virtio_mmio_needs_reset(struct virtio_mmio *t, const char *what);
+
+/* virtio_mmio_needs_reset for a queue operation that failed with `e`: the
+ * line reads "NAME: queue N: what virtq_error_str says". */
+void virtio_mmio_queue_error(struct virtio_mmio *t, unsigned index,
+			     enum virtq_error e);
+
+/* For device models, with t->lock held: the device changed its config
+ * space on its own (a capacity, a console size). Bumps ConfigGeneration
+ * and leaves a config-change interrupt pending. */
+void virtio_mmio_config_changed(struct virtio_mmio *t);
 
 /* Device work that starts outside a register access (a frame arriving
  * from the switch, console input) takes the lock itself and ends with
