@@ -54,7 +54,10 @@
 #define BASE_ADDR 0x000ffffffffff000ull
 #define LVT_MASK (1u << 16)
 #define SVR_ENABLE (1u << 8)
+#define MODE_PERIODIC 1
 #define MODE_TSC_DEADLINE 2
+/* vlapic.c's TIMER_MIN_PERIODIC_NS: the floor under a periodic timer. */
+#define MIN_PERIODIC_NS 200000u
 
 /* Offsets the fuzzer picks by index, so that it reaches every register
  * without guessing 32-bit numbers. */
@@ -114,6 +117,17 @@ static uint64_t divisor(uint32_t config)
 static unsigned timer_mode(const struct vlapic *vl)
 {
 	return (vl->lvt[0] >> 17) & 3;
+}
+
+/* What an initial count arms, on the 1 ns bus clock. */
+static uint64_t timer_period(const struct vlapic *vl, uint32_t count,
+			     uint32_t divide)
+{
+	uint64_t ns = count * divisor(divide);
+
+	if (timer_mode(vl) == MODE_PERIODIC && ns < MIN_PERIODIC_NS)
+		ns = MIN_PERIODIC_NS;
+	return ns;
 }
 
 static int highest(const uint32_t map[8])
@@ -275,7 +289,7 @@ static void msr_write(struct state *s, unsigned i, uint32_t msr, uint64_t value)
 		sh->grid = true;
 		sh->armed_at = s->now;
 		sh->divide = vl->timer_divide_config;
-		sh->period = (uint32_t)value * divisor(sh->divide);
+		sh->period = timer_period(vl, (uint32_t)value, sh->divide);
 		CHECK(vl->timer_deadline_ns == (sh->armed ? s->now + sh->period : 0));
 	}
 }
@@ -320,7 +334,7 @@ static void reg_write(struct state *s, unsigned i, uint32_t offset, uint32_t val
 		sh->grid = true;
 		sh->armed_at = s->now;
 		sh->divide = vl->timer_divide_config;
-		sh->period = value * divisor(sh->divide);
+		sh->period = timer_period(vl, value, sh->divide);
 		CHECK(vl->timer_deadline_ns == (sh->armed ? s->now + sh->period : 0));
 	}
 }
