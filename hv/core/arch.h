@@ -39,6 +39,11 @@ uint64_t arch_time_ns(void);
 /* Seconds since 1970 (UTC) when arch_time_ns() was 0; 0 if unknown. */
 int64_t arch_wall_clock_at_boot(void);
 
+/* The CPU's random number source (RDRAND): whether there is one, and
+ * len bytes from it (false if it failed). */
+bool arch_has_random(void);
+bool arch_random_bytes(void *buf, size_t len);
+
 unsigned arch_cpu_count(void);
 unsigned arch_this_cpu(void);
 

@@ -83,6 +83,7 @@ static void domain_free(struct domain *d)
 	for (unsigned i = 0; d->vcpus && i < d->vcpu_count; i++)
 		arch_vcpu_destroy(&d->vcpus[i]);
 	arch_domain_destroy(d);
+	domain_virtio_destroy(d);
 	domain_ram_free(d);
 	xfree(d->vcpus);
 	xfree(d);
@@ -143,7 +144,8 @@ struct domain *domain_create(const struct domain_config *cfg,
 	}
 	d->created_ns = arch_time_ns();
 	d->created_tsc = rdtsc();
-	if (!domain_platform_init(d) || !arch_domain_init(d) || !domain_build(d)) {
+	if (!domain_platform_init(d) || !domain_virtio_init(d) ||
+	    !arch_domain_init(d) || !domain_build(d)) {
 		sched_lock_acquire();
 		domain_table_remove(d);
 		sched_lock_release();

@@ -9,6 +9,7 @@
 
 #include "arch/x86/vcpu_arch.h"
 #include "core/console.h"
+#include "core/domain_virtio.h"
 #include "core/vcpu.h"
 #include "lib/xl_config.h"
 #include "vdev/cmos_rtc.h"
@@ -66,6 +67,7 @@ struct domain {
 	struct uart16550 com1;
 	struct cmos_rtc rtc;
 	struct platform_control platform;
+	struct domain_virtio virtio;
 	struct arch_domain arch;
 };
 

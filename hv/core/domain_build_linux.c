@@ -61,6 +61,7 @@ static void acpi_platform_of(const struct domain *d, struct acpi_platform *p)
 	p->sleep_control = (struct acpi_reg8){ACPI_GAS_SPACE_IO, ACPI_SLEEP_CONTROL_PORT};
 	p->sleep_status = (struct acpi_reg8){ACPI_GAS_SPACE_IO, ACPI_SLEEP_STATUS_PORT};
 	p->s5_sleep_type = ACPI_S5_SLEEP_TYPE;
+	domain_virtio_describe(d, p);
 }
 
 /* Writes the domain's ACPI tables; returns the RSDP's address, 0 on error. */

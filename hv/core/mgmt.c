@@ -437,9 +437,14 @@ const char *mgmt_exit_class_name(enum vcpu_exit_class c)
 size_t mgmt_console_input(const char *name_or_id, const char *buf, size_t n)
 {
 	struct domain *d = domain_lookup(name_or_id);
-	size_t taken = 0;
+	size_t taken = 0, to_hvc;
 
-	while (d && taken < n && uart16550_receive(&d->com1, (uint8_t)buf[taken]))
+	if (!d)
+		return 0;
+	/* Both consoles get it: the guest reads whichever it has a shell on
+	 * (a tty nobody has open drops its input). */
+	to_hvc = domain_virtio_console_input(d, buf, n);
+	while (taken < n && uart16550_receive(&d->com1, (uint8_t)buf[taken]))
 		taken++;
-	return taken;
+	return taken > to_hvc ? taken : to_hvc;
 }

@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define MMIO_BUS_MAX_REGIONS 16
+#define MMIO_BUS_MAX_REGIONS 24	/* two APICs, the virtio devices */
 
 struct mmio_region {
 	const char *name;

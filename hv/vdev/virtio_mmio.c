@@ -143,6 +143,39 @@ void virtio_mmio_queue_error(struct virtio_mmio *t, unsigned index,
 	queue_failed(t, index, virtq_error_str(e));
 }
 
+bool virtio_mmio_pop(struct virtio_mmio *t, unsigned index,
+		     struct virtq_chain *c)
+{
+	struct virtq *q = &t->queues[index];
+
+	while (virtio_mmio_running(t) && q->enabled) {
+		bool got = false;
+		enum virtq_error e = virtq_pop(q, &t->mem, c, &got);
+
+		if (e != VIRTQ_OK) {
+			virtio_mmio_queue_error(t, index, e);
+			return false;
+		}
+		if (got)
+			return true;
+		/* Empty: re-arm, and look once more for a chain that came in
+		 * between (docs/virtio.md, "The queues"). */
+		if (!virtq_enable_notify(q, &t->mem, true))
+			return false;
+	}
+	return false;
+}
+
+bool virtio_mmio_push(struct virtio_mmio *t, unsigned index, uint16_t head,
+		      uint32_t written)
+{
+	enum virtq_error e = virtq_push(&t->queues[index], &t->mem, head, written);
+
+	if (e != VIRTQ_OK)
+		virtio_mmio_queue_error(t, index, e);
+	return e == VIRTQ_OK;
+}
+
 /* Status 0 (4.2.2, 2.4): everything the driver set up is forgotten. The
  * generation keeps counting so a driver never sees an old value again. */
 static void reset_device(struct virtio_mmio *t)

@@ -168,6 +168,18 @@ void virtio_mmio_needs_reset(struct virtio_mmio *t, const char *what);
 void virtio_mmio_queue_error(struct virtio_mmio *t, unsigned index,
 			     enum virtq_error e);
 
+/* For device models, with t->lock held: the next chain of queue `index`.
+ * False when there is none, having asked the driver to notify again, or
+ * when the queue broke (then NEEDS_RESET is set and logged) or the device
+ * is not running. Ends with virtio_mmio_notify_used once a batch is
+ * pushed. */
+bool virtio_mmio_pop(struct virtio_mmio *t, unsigned index,
+		     struct virtq_chain *c);
+/* Gives a chain back with `written` bytes in its writable buffers; false,
+ * NEEDS_RESET set and logged, when the used ring cannot be written. */
+bool virtio_mmio_push(struct virtio_mmio *t, unsigned index, uint16_t head,
+		      uint32_t written);
+
 /* For device models, with t->lock held: the device changed its config
  * space on its own (a capacity, a console size). Bumps ConfigGeneration
  * and leaves a config-change interrupt pending. */
