@@ -6,6 +6,7 @@
 
 #include "core/arch.h"
 #include "core/domain.h"
+#include "core/domain_net.h"
 #include "core/guest_memory.h"
 #include "core/log.h"
 #include "core/xmalloc.h"
@@ -172,7 +173,7 @@ bool domain_virtio_init(struct domain *d)
 			d->name, d->config.memory_mib, room, room >> 20);
 		return false;
 	}
-	return add_console(d) && add_entropy(d);
+	return add_console(d) && add_entropy(d) && domain_net_init(d);
 }
 
 void domain_virtio_destroy(struct domain *d)

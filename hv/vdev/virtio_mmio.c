@@ -325,6 +325,8 @@ static void queue_notify_write(struct virtio_mmio *t, uint32_t index)
 		return;
 	if (t->ops->queue_notify)
 		t->ops->queue_notify(t->dev, t, index);
+	if (t->ops->queue_notify_unlocked)
+		t->unlocked_notify |= 1u << index;
 }
 
 /* 3.1.1 step 5: the driver's features must be ones we offered, and a
@@ -441,10 +443,17 @@ uint64_t virtio_mmio_read(struct virtio_mmio *t, uint64_t offset, unsigned size)
 void virtio_mmio_write(struct virtio_mmio *t, uint64_t offset, unsigned size,
 		       uint64_t value)
 {
+	uint32_t notified;
+
 	spin_lock(&t->lock);
 	if (offset >= VIRTIO_MMIO_CONFIG)
 		config_write(t, offset - VIRTIO_MMIO_CONFIG, size, value);
 	else if (register_access_ok(offset, size))
 		register_write(t, (uint32_t)offset, (uint32_t)value);
+	notified = t->unlocked_notify;
+	t->unlocked_notify = 0;
 	virtio_mmio_unlock_and_flush_irq(t);
+	for (unsigned i = 0; notified; i++, notified >>= 1)
+		if (notified & 1)
+			t->ops->queue_notify_unlocked(t->dev, t, i);
 }

@@ -103,6 +103,12 @@ struct virtio_device_ops {
 	/* The driver notified queue `index` (already checked < num_queues
 	 * and enabled, and the device is DRIVER_OK). */
 	void (*queue_notify)(void *dev, struct virtio_mmio *t, unsigned index);
+	/* The same, after the transport's lock is dropped, for a device that
+	 * takes other locks to do the work (the network switch, and through
+	 * it other domains' transports): it takes this one itself
+	 * (virtio_mmio_lock) around its queue operations. */
+	void (*queue_notify_unlocked)(void *dev, struct virtio_mmio *t,
+				      unsigned index);
 	/* The driver set DRIVER_OK: the device may start using its queues. */
 	void (*driver_ok)(void *dev, struct virtio_mmio *t);
 	/* The device was reset (status 0 written): forget in-flight work. */
@@ -136,6 +142,7 @@ struct virtio_mmio {
 	uint32_t interrupt_status;
 	uint32_t config_generation;
 	bool irq_pending;	/* raise after unlocking */
+	uint32_t unlocked_notify;	/* queues for queue_notify_unlocked */
 	/* The driver rewrote a ready queue's layout: logged once per
 	 * transport, not per write (a reset does not clear it). */
 	bool logged_layout_write;
