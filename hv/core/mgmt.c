@@ -434,6 +434,12 @@ const char *mgmt_exit_class_name(enum vcpu_exit_class c)
 	return (unsigned)c < EXIT_CLASS_COUNT ? names[c] : "?";
 }
 
+void mgmt_network_list(void (*fn)(const struct net_port_info *p, void *ctx),
+		       void *ctx)
+{
+	net_for_each_port(fn, ctx);
+}
+
 size_t mgmt_console_input(const char *name_or_id, const char *buf, size_t n)
 {
 	struct domain *d = domain_lookup(name_or_id);

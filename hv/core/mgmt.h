@@ -4,6 +4,7 @@
 #ifndef CORE_MGMT_H
 #define CORE_MGMT_H
 
+#include "core/domain_net.h"
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -64,6 +65,9 @@ enum mgmt_status mgmt_shutdown(const char *name_or_id, bool reboot);
 enum mgmt_status mgmt_pause(const char *name_or_id);
 enum mgmt_status mgmt_unpause(const char *name_or_id);
 void mgmt_host_info(struct mgmt_host_info *out);
+/* Every network port on every switch, with its counters. */
+void mgmt_network_list(void (*fn)(const struct net_port_info *p, void *ctx),
+		       void *ctx);
 const char *mgmt_status_str(enum mgmt_status s);
 const char *mgmt_exit_class_name(enum vcpu_exit_class c);
 

@@ -11,6 +11,7 @@
 #include "core/mgmt.h"
 #include "lib/format.h"
 #include "lib/string.h"
+#include "lib/xl_vif.h"
 
 #define PROMPT "vesta> "
 #define SHELL_LINE_MAX 128
@@ -362,6 +363,33 @@ static void cmd_top(int argc, char **argv)
 	top_prev = !top_prev;
 }
 
+/* --------------------------------------------------------- network-list */
+
+static void network_row(const struct net_port_info *p, void *ctx)
+{
+	const char *only = ctx;
+	char mac[XL_VIF_MAC_STR_LEN];
+	char id[12];
+	const struct vswitch_port_stats *s = &p->stats;
+
+	fmt_snprintf(id, sizeof(id), "%u", p->domain_id);
+	if (only && strcmp(only, p->domain) && strcmp(only, id))
+		return;
+	xl_vif_format_mac(p->mac, mac);
+	say("%-10s %-16s %3u %s %8lu %10lu %8lu %10lu %7lu %7lu %7lu\n", p->bridge,
+	    p->domain, p->vif, mac, s->tx_packets, s->tx_bytes, s->rx_packets,
+	    s->rx_bytes, s->tx_spoofed,
+	    s->tx_runt + s->tx_oversize + s->tx_bad_header, s->rx_no_buffer);
+}
+
+static void cmd_network_list(int argc, char **argv)
+{
+	say("%-10s %-16s %3s %-17s %8s %10s %8s %10s %7s %7s %7s\n", "Bridge",
+	    "Domain", "Vif", "MAC", "TX pkts", "TX bytes", "RX pkts", "RX bytes",
+	    "Spoofed", "Bad", "NoBuf");
+	mgmt_network_list(network_row, argc == 2 ? argv[1] : NULL);
+}
+
 /* ----------------------------------------------------------- the table */
 
 struct verb {
@@ -390,6 +418,8 @@ static const struct verb verbs[] = {
 	{"dmesg", cmd_dmesg, 0, 0, "dmesg", "the hypervisor log"},
 	{"vcpu-list", cmd_vcpu_list, 0, 1, "vcpu-list [DOM]",
 	 "the vCPUs of one domain or of all"},
+	{"network-list", cmd_network_list, 0, 1, "network-list [DOM]",
+	 "network ports and their counters"},
 };
 #define VERB_COUNT (sizeof(verbs) / sizeof(verbs[0]))
 
