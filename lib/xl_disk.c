@@ -59,12 +59,17 @@ static bool fail(struct disk_parse *dp, const char *fmt, ...)
 	return false;
 }
 
-/* A value for a message: at most QUOTE_MAX characters, cut with "...". */
+/* A value for a message: at most QUOTE_MAX characters, cut with "...",
+ * control characters (a config string may escape them in) shown as '?'. */
 static const char *quote(struct slice v, char out[QUOTE_MAX + 1])
 {
 	size_t n = v.len > QUOTE_MAX ? QUOTE_MAX - 3 : v.len;
 
-	memcpy(out, v.s, n);
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)v.s[i];
+
+		out[i] = c < 0x20 || c == 0x7f ? '?' : (char)c;
+	}
 	if (n < v.len) {
 		memcpy(out + n, "...", 3);
 		n += 3;

@@ -157,6 +157,8 @@ static void test_formats(void **state)
 	expect_error("format=qed,vdev=xvda,target=a", "qed");
 	expect_error("qcow2:/x.img,xvda", "qcow2 is not supported");
 	expect_error("images/a.img,zip,xvda", "unknown format 'zip'");
+	/* Control characters are not copied into the log line. */
+	expect_error("images/a.img,r\taw\x1b,xvda", "unknown format 'r?aw?'");
 }
 
 static void test_structure_errors(void **state)
