@@ -6,6 +6,7 @@
 
 #include "core/arch.h"
 #include "core/domain.h"
+#include "core/domain_disks.h"
 #include "core/domain_net.h"
 #include "core/guest_memory.h"
 #include "core/log.h"
@@ -173,7 +174,8 @@ bool domain_virtio_init(struct domain *d)
 			d->name, d->config.memory_mib, room, room >> 20);
 		return false;
 	}
-	return add_console(d) && add_entropy(d) && domain_net_init(d);
+	return add_console(d) && add_entropy(d) && domain_disks_init(d) &&
+	       domain_net_init(d);
 }
 
 void domain_virtio_destroy(struct domain *d)
