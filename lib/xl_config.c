@@ -11,6 +11,8 @@
 
 #include "lib/format.h"
 #include "lib/string.h"
+#include "lib/xl_disk.h"
+#include "lib/xl_vif.h"
 
 /* A guest's RAM cannot exceed what 52-bit physical addresses reach
  * (AMD64 APM vol. 2, 5.3.1: MAXPHYADDR is at most 52): 2^52 bytes. */
@@ -727,11 +729,35 @@ static bool set_action(struct parser *p, const struct value *v,
 		    quote_value(v, q, sizeof(q)));
 }
 
+/* Each entry checked here, so that a bad one names its file and line;
+ * the device builders parse them again. */
+static bool disk_spec_ok(const char *spec, unsigned index, char *err,
+			 size_t err_len)
+{
+	struct xl_disk disk;
+
+	(void)index;
+	return xl_disk_parse(spec, &disk, err, err_len);
+}
+
+/* The domain's name only picks a default MAC: any will do to check. */
+static bool vif_spec_ok(const char *spec, unsigned index, char *err,
+			size_t err_len)
+{
+	struct xl_vif vif;
+
+	return xl_vif_parse(spec, "check", index, &vif, err, err_len);
+}
+
 /* disk and vif: a list of strings, each kept as written (after escapes),
  * "" included: xl's `vif = [ '' ]` asks for one default interface. */
 static bool set_devices(struct parser *p, const struct value *v,
-			char list[][XLCFG_DEVICE_SPEC_MAX], size_t *count)
+			char list[][XLCFG_DEVICE_SPEC_MAX], size_t *count,
+			bool (*spec_ok)(const char *spec, unsigned index,
+					char *err, size_t err_len))
 {
+	char err[80];
+
 	char q[QUOTE_MAX + 1];
 	struct lexer lx = v->list;
 	struct token item;
@@ -752,6 +778,8 @@ static bool set_devices(struct parser *p, const struct value *v,
 			return fail(p, item.line,
 				    "entry longer than %d characters",
 				    XLCFG_DEVICE_SPEC_MAX - 1);
+		if (!spec_ok(list[*count], (unsigned)*count, err, sizeof(err)))
+			return fail(p, item.line, "%s", err);
 		(*count)++;
 	}
 	return true;
@@ -1052,9 +1080,9 @@ static bool apply(struct parser *p, enum key_id k, const struct value *v)
 	case KEY_ON_CRASH:
 		return set_action(p, v, &c->on_crash);
 	case KEY_DISK:
-		return set_devices(p, v, c->disk, &c->disk_count);
+		return set_devices(p, v, c->disk, &c->disk_count, disk_spec_ok);
 	case KEY_VIF:
-		return set_devices(p, v, c->vif, &c->vif_count);
+		return set_devices(p, v, c->vif, &c->vif_count, vif_spec_ok);
 	default:
 		return true;
 	}

@@ -305,10 +305,10 @@ static void test_windows_line_endings(void **state)
 	struct warnings ws;
 
 	parse_ok("name = \"vm\"\r\nmemory = 64\r\nkernel = \"k\"\r\n"
-		 "disk = [\r\n  'a',\r\n  'b'\r\n]\r\n",
+		 "disk = [\r\n  'a.img,raw,xvda',\r\n  'b.img,raw,xvdb'\r\n]\r\n",
 		 &c, &ws);
 	assert_int_equal(c.disk_count, 2);
-	assert_string_equal(c.disk[1], "b");
+	assert_string_equal(c.disk[1], "b.img,raw,xvdb");
 	expect_error("name = \"vm\"\r\nmemory = 64\r\nkernel = \"k\"\r\n"
 		     "vcpus = 0\r\n", 4, "vcpus", "0 is out of range 1..64");
 }
@@ -325,7 +325,7 @@ static void test_multiline_lists(void **state)
 		 "  'file:/a.img,xvda,w',   # trailing comment\n"
 		 "\n"
 		 "  \"file:/b.img,xvdb,r\"\n"
-		 "  , 'c'   ,\n"
+		 "  , 'c.img,raw,xvdc'   ,\n"
 		 "]\n"
 		 "vif = []\n"
 		 "cpus = [ 1,\n 2, ]\n",
@@ -333,7 +333,7 @@ static void test_multiline_lists(void **state)
 	assert_int_equal(c.disk_count, 3);
 	assert_string_equal(c.disk[0], "file:/a.img,xvda,w");
 	assert_string_equal(c.disk[1], "file:/b.img,xvdb,r");
-	assert_string_equal(c.disk[2], "c");
+	assert_string_equal(c.disk[2], "c.img,raw,xvdc");
 	assert_int_equal(c.vif_count, 0);
 	assert_int_equal(c.cpus[0], 0x6);
 }
@@ -364,15 +364,15 @@ static void test_duplicates_last_wins(void **state)
 	struct warnings ws;
 
 	parse_ok(BASE "memory = 128\n"
-		 "disk = ['a', 'b', 'c']\n"
+		 "disk = ['a,raw,xvda', 'b,raw,xvdb', 'c,raw,xvdc']\n"
 		 "cpus = \"0-7\"\n"
-		 "disk = ['d']\n"
+		 "disk = ['d,raw,xvda']\n"
 		 "cpus = \"9\"\n"
 		 "name = \"second\"\n",
 		 &c, &ws);
 	assert_int_equal(c.memory_mib, 128);
 	assert_int_equal(c.disk_count, 1);
-	assert_string_equal(c.disk[0], "d");
+	assert_string_equal(c.disk[0], "d,raw,xvda");
 	assert_int_equal(c.cpus[0], 1u << 9);
 	assert_string_equal(c.name, "second");
 	assert_int_equal(ws.count, 4);
@@ -564,27 +564,36 @@ static void test_devices(void **state)
 	struct warnings ws;
 	char text[4096], spec[XLCFG_DEVICE_SPEC_MAX + 1];
 
-	parse_ok(BASE "vif = [ '1','2','3','4','5','6','7','8' ]\n", &c, &ws);
+	parse_ok(BASE "vif = [ 'bridge=b1','bridge=b2','bridge=b3','bridge=b4',"
+		 "'bridge=b5','bridge=b6','bridge=b7','bridge=b8' ]\n", &c, &ws);
 	assert_int_equal(c.vif_count, XLCFG_MAX_DEVICES);
-	assert_string_equal(c.vif[7], "8");
-	expect_error(BASE "vif = [ '1','2','3','4','5','6','7','8',\n'9' ]\n",
+	assert_string_equal(c.vif[7], "bridge=b8");
+	expect_error(BASE "vif = [ '','','','','','','','',\n'' ]\n",
 		     5, "vif", "more than 8 entries");
 
+	/* A path, then ",raw,xvda": 127 characters in all. */
 	memset(spec, 'd', XLCFG_DEVICE_SPEC_MAX - 1);
+	memcpy(spec + XLCFG_DEVICE_SPEC_MAX - 1 - 9, ",raw,xvda", 9);
 	spec[XLCFG_DEVICE_SPEC_MAX - 1] = '\0';
 	snprintf(text, sizeof(text), BASE "disk = [\n'%s'\n]\n", spec);
 	parse_ok(text, &c, &ws);
 	assert_string_equal(c.disk[0], spec);
-	strcat(spec, "d");
+	strcat(spec, "a");
 	snprintf(text, sizeof(text), BASE "disk = [\n'%s'\n]\n", spec);
 	expect_error(text, 5, "disk", "entry longer than 127 characters");
 
 	expect_error(BASE "disk = 'file:/a,xvda,w'\n", 4, "disk",
 		     "want a [ list ] of strings, got 'file:/a,xvda,w'");
-	expect_error(BASE "disk = ['a',\n 3]\n", 5, "disk",
+	expect_error(BASE "disk = ['a,raw,xvda',\n 3]\n", 5, "disk",
 		     "want a \"string\", got 3");
 	expect_error(BASE "vif = 0\n", 4, "vif",
 		     "want a [ list ] of strings, got 0");
+
+	/* Each entry is checked as a disk or a network port, on its line. */
+	expect_error(BASE "disk = [ 'a.img,raw,xvda',\n 'b.img,qcow2,xvdb' ]\n",
+		     5, "disk", "format qcow2 is not supported (only raw)");
+	expect_error(BASE "vif = [\n\n 'mac=ff:ff:ff:ff:ff:ff' ]\n", 6, "vif",
+		     "mac: ff:ff:ff:ff:ff:ff is the broadcast address");
 }
 
 static void test_limits(void **state)
@@ -871,13 +880,13 @@ static void test_line_numbers(void **state)
 {
 	(void)state;
 
-	expect_error(BASE "disk = [\n 'a',\n\n 'b', 7 # here\n]\n", 7, "disk",
+	expect_error(BASE "disk = [\n 'a,raw,xvda',\n\n 'b,raw,xvdb', 7 # here\n]\n", 7, "disk",
 		     "want a \"string\", got 7");
 	expect_error(BASE "# 4\n# 5\nvcpus = 1; cap = 99999\n", 6, "cap",
 		     "99999 is out of range 0..6400");
 	expect_error(BASE "cpus = [ '0',\n\n\n '1-0' ]\n", 7, "cpus",
 		     "\"1-0\": range ends before it starts");
-	expect_error(BASE "vif = [\n'a',\n\"unterminated\n]\n", 6, "",
+	expect_error(BASE "vif = [\n'bridge=a',\n\"unterminated\n]\n", 6, "",
 		     "syntax: unterminated string");
 }
 
