@@ -102,9 +102,12 @@ static void post_interrupt(struct virtio_mmio *t, uint32_t bit)
 	t->irq_pending = true;
 }
 
+/* A device that failed used nothing (its loop stopped at the error): no
+ * interrupt for buffers, only the config one needs_reset sent. */
 void virtio_mmio_notify_used(struct virtio_mmio *t, unsigned index)
 {
-	if (index >= num_queues(t) || !t->queues[index].enabled)
+	if (index >= num_queues(t) || !t->queues[index].enabled ||
+	    (t->status & VIRTIO_STATUS_DEVICE_NEEDS_RESET))
 		return;
 	if (virtq_should_interrupt(&t->queues[index], &t->mem))
 		post_interrupt(t, VIRTIO_MMIO_INT_VRING);
