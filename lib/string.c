@@ -9,12 +9,20 @@
 
 #include <stdint.h>
 
+/* Eight bytes a step for the bulk, as memset: the device models copy
+ * guest data (disk blocks, frames) megabytes at a time, and an emulator
+ * runs each REP iteration alone, so REP MOVSQ is eight times fewer. */
 void *memcpy(void *restrict dst, const void *restrict src, size_t n)
 {
 	void *ret = dst;
+	size_t words = n / 8, tail = n % 8;
 
+	__asm__ volatile("rep movsq"
+			 : "+D"(dst), "+S"(src), "+c"(words)
+			 :
+			 : "memory");
 	__asm__ volatile("rep movsb"
-			 : "+D"(dst), "+S"(src), "+c"(n)
+			 : "+D"(dst), "+S"(src), "+c"(tail)
 			 :
 			 : "memory");
 	return ret;
