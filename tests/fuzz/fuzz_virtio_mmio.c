@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "vdev/virtio_mmio.h"
+#include "tests/flat_ram.h"
 
 #define CHECK(cond)                      \
 	do {                             \
@@ -42,38 +43,13 @@
 
 static uint8_t ram[RAM_SIZE];
 
+static struct flat_ram flat = {ram, RAM_SIZE};
+static const struct virtq_memory mem = FLAT_RAM_MEMORY(&flat);
+
 static bool in_ram(uint64_t gpa, uint64_t len)
 {
-	return gpa <= RAM_SIZE && len <= RAM_SIZE - gpa;
+	return flat_ram_has(&flat, gpa, len);
 }
-
-static bool mem_read(void *ctx, uint64_t gpa, void *dst, size_t len)
-{
-	(void)ctx;
-	if (!in_ram(gpa, len))
-		return false;
-	memcpy(dst, ram + gpa, len);
-	return true;
-}
-
-static bool mem_write(void *ctx, uint64_t gpa, const void *src, size_t len)
-{
-	(void)ctx;
-	if (!in_ram(gpa, len))
-		return false;
-	memcpy(ram + gpa, src, len);
-	return true;
-}
-
-static bool mem_is_ram(void *ctx, uint64_t gpa, uint64_t len)
-{
-	(void)ctx;
-	return in_ram(gpa, len);
-}
-
-static const struct virtq_memory mem = {
-	.read = mem_read, .write = mem_write, .is_ram = mem_is_ram,
-};
 
 /* ------------------------------------------------------ the dummy device */
 
