@@ -93,16 +93,19 @@ include tests/integration/integration.mk
 include bench/bench.mk
 
 # ------------------------------------------------------------ demo bundle
-# The demo bundle: bundle/, the test guests under guests/ and the Linux
-# kernel and initramfs under linux/, staged in $(BUILD)/bundle-root and
-# archived by mkbundle.
-BUNDLE_FILES := $(shell find bundle 2>/dev/null)
+# The demo bundle: bundle/, the test guests under guests/, the Linux
+# kernel and initramfs under linux/ and an 8 MiB ext4 disk made from
+# guests/linux/demo-disk/ (mke2fs -d; e2fsprogs is in LINUX_PKGS) under
+# images/, staged in $(BUILD)/bundle-root and archived by mkbundle.
+BUNDLE_FILES := $(shell find bundle guests/linux/demo-disk 2>/dev/null)
 BUNDLE_ROOT := $(BUILD)/bundle-root
 $(BUNDLE): $(MKBUNDLE) $(BUNDLE_FILES) $(GUEST_ELFS) | linux-image
-	@rm -rf $(BUNDLE_ROOT) && mkdir -p $(BUNDLE_ROOT)/guests $(BUNDLE_ROOT)/linux
+	@rm -rf $(BUNDLE_ROOT) && mkdir -p $(BUNDLE_ROOT)/guests $(BUNDLE_ROOT)/linux $(BUNDLE_ROOT)/images
 	@cp -r bundle/. $(BUNDLE_ROOT)/
 	@cp $(GUEST_ELFS) $(BUNDLE_ROOT)/guests/
 	@cp $(LINUX_VMLINUZ) $(LINUX_INITRAMFS) $(BUNDLE_ROOT)/linux/
+	@/sbin/mke2fs -q -F -t ext4 -d guests/linux/demo-disk \
+		$(BUNDLE_ROOT)/images/demo.img 8M >/dev/null
 	$(call quiet,BUNDLE,$@) $(MKBUNDLE) -o $@ $(BUNDLE_ROOT)
 
 # ----------------------------------------------------------------- run, iso
