@@ -123,6 +123,16 @@ static void free_model(struct virtio_slot *slot)
 	xfree(slot->model);
 }
 
+static void *model_alloc(struct domain *d, size_t size, const char *what)
+{
+	void *model = xzalloc(size);
+
+	if (!model)
+		log_err("domain %s: error: out of monitor memory for %s\n", d->name,
+			what);
+	return model;
+}
+
 /* ------------------------------------------- what every domain has */
 
 static void console_output(void *owner, const char *buf, size_t len)
@@ -132,13 +142,12 @@ static void console_output(void *owner, const char *buf, size_t len)
 
 static bool add_console(struct domain *d)
 {
-	struct virtio_console *c = xzalloc(sizeof(*c));
+	struct virtio_console *c = model_alloc(d, sizeof(*c), "virtio-console");
 
-	if (c)
-		virtio_console_init(c, d, console_output);
-	d->virtio.console = c ? domain_virtio_add(d, &virtio_console_ops, c,
-						  free_model)
-			      : NULL;
+	if (!c)
+		return false;
+	virtio_console_init(c, d, console_output);
+	d->virtio.console = domain_virtio_add(d, &virtio_console_ops, c, free_model);
 	if (!d->virtio.console)
 		xfree(c);
 	return d->virtio.console != NULL;
@@ -156,10 +165,11 @@ static bool add_entropy(struct domain *d)
 
 	if (!arch_has_random())
 		return true;		/* no RDRAND: no device to offer */
-	r = xzalloc(sizeof(*r));
-	if (r)
-		virtio_rng_init(r, rdrand_entropy, NULL);
-	if (r && domain_virtio_add(d, &virtio_rng_ops, r, free_model))
+	r = model_alloc(d, sizeof(*r), "virtio-rng");
+	if (!r)
+		return false;
+	virtio_rng_init(r, rdrand_entropy, NULL);
+	if (domain_virtio_add(d, &virtio_rng_ops, r, free_model))
 		return true;
 	xfree(r);
 	return false;
