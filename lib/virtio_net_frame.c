@@ -32,7 +32,7 @@ const char *virtio_net_status_str(enum virtio_net_status s)
 	case VIRTIO_NET_ERR_HDR_SHORT:
 		return "chain shorter than a virtio-net header";
 	case VIRTIO_NET_ERR_GSO:
-		return "segmentation offload not offered";
+		return "segmentation offload type not negotiated";
 	case VIRTIO_NET_ERR_CSUM_NOT_OFFERED:
 		return "checksum offload not negotiated";
 	case VIRTIO_NET_ERR_CSUM_RANGE:
@@ -43,6 +43,12 @@ const char *virtio_net_status_str(enum virtio_net_status s)
 		return "guest memory copy failed";
 	case VIRTIO_NET_ERR_RX_TOO_SMALL:
 		return "receive buffer too small";
+	case VIRTIO_NET_ERR_GSO_FIELDS:
+		return "segmentation offload header not valid";
+	case VIRTIO_NET_ERR_RX_NO_GSO:
+		return "receiver did not negotiate the segmentation offload";
+	case VIRTIO_NET_ERR_RX_NO_BUFFER:
+		return "no receive buffer";
 	}
 	return "?";
 }
@@ -142,13 +148,80 @@ static void put_be16(uint8_t *p, uint16_t v)
 }
 
 void virtio_net_csum_complete(uint8_t *frame, size_t len,
-			      struct virtio_net_csum *csum)
+			      struct virtio_net_offload *off)
 {
-	if (!csum->partial)
+	if (!off->partial)
 		return;
-	put_be16(frame + csum->start + csum->offset,
-		 virtio_net_csum_compute(frame, len, csum->start));
-	csum->partial = false;
+	put_be16(frame + off->csum_start + off->csum_offset,
+		 virtio_net_csum_compute(frame, len, off->csum_start));
+	off->partial = false;
+}
+
+/* ------------------------------------------------------------- GSO */
+
+static bool is_gso(const struct virtio_net_offload *off)
+{
+	return off != NULL && off->gso_type != VIRTIO_NET_HDR_GSO_NONE;
+}
+
+/* The features a driver needs to send (host) or receive (guest) this
+ * gso_type, or 0 when it is none the device handles: TCP over IPv4 or
+ * IPv6, perhaps with the ECN bit. UDP (UFO), UDP_L4 (USO) and unknown
+ * types are not offered. */
+static uint64_t gso_features(uint8_t gso_type, bool host)
+{
+	uint64_t need;
+
+	switch (gso_type & ~VIRTIO_NET_HDR_GSO_ECN) {
+	case VIRTIO_NET_HDR_GSO_TCPV4:
+		need = host ? VIRTIO_NET_F_HOST_TSO4 : VIRTIO_NET_F_GUEST_TSO4;
+		break;
+	case VIRTIO_NET_HDR_GSO_TCPV6:
+		need = host ? VIRTIO_NET_F_HOST_TSO6 : VIRTIO_NET_F_GUEST_TSO6;
+		break;
+	default:
+		return 0;
+	}
+	if (gso_type & VIRTIO_NET_HDR_GSO_ECN)
+		need |= host ? VIRTIO_NET_F_HOST_ECN : VIRTIO_NET_F_GUEST_ECN;
+	return need;
+}
+
+/* The fields a GSO frame must have for its receiver to make sense of it
+ * (5.1.6.2): a partial checksum, TCP's, a segment size, headers that end
+ * inside the frame. The checksum's range is checked on its own. */
+static bool gso_fields_ok(size_t len, const struct virtio_net_offload *off)
+{
+	return off->partial &&
+	       off->csum_offset == VIRTIO_NET_TCP_CSUM_OFFSET &&
+	       off->gso_size > 0 && off->hdr_len <= len;
+}
+
+bool virtio_net_offload_valid(size_t len, const struct virtio_net_offload *off)
+{
+	if (off == NULL)
+		return true;
+	if (off->partial &&
+	    !virtio_net_csum_in_frame(len, off->csum_start, off->csum_offset))
+		return false;
+	if (!is_gso(off))
+		return true;
+	return gso_features(off->gso_type, false) != 0 &&
+	       gso_fields_ok(len, off);
+}
+
+bool virtio_net_rx_takes(uint64_t features,
+			 const struct virtio_net_offload *off)
+{
+	uint64_t need;
+
+	if (!is_gso(off))
+		return true;
+	need = gso_features(off->gso_type, false);
+	/* GUEST_TSO* depends on GUEST_CSUM (5.1.3.1): the frame's checksum
+	 * is partial and goes on as NEEDS_CSUM. */
+	return need != 0 && (features & (need | VIRTIO_NET_F_GUEST_CSUM)) ==
+				    (need | VIRTIO_NET_F_GUEST_CSUM);
 }
 
 /* ------------------------------------------------------------- header */
@@ -182,25 +255,47 @@ static void encode_hdr(const struct virtio_net_hdr *h,
 	put_le(raw + HDR_NUM_BUFFERS, h->num_buffers, 2);
 }
 
-/* What a transmit header asks for, against what was offered (5.1.6.2).
- * Only NEEDS_CSUM is acted on. DATA_VALID and RSC_INFO mean nothing on
- * transmit and unknown bits must be ignored (5.1.6.2.2); hdr_len and
- * gso_size only matter with GSO, num_buffers only on receive. */
+/* What a transmit header asks for, against what was negotiated
+ * (5.1.6.2). NEEDS_CSUM and a GSO type are acted on. DATA_VALID and
+ * RSC_INFO mean nothing on transmit and unknown bits must be ignored
+ * (5.1.6.2.2); hdr_len and gso_size only matter with GSO (and are then
+ * passed on as they are, after a sanity check), num_buffers only on
+ * receive.
+ *
+ * A GSO type needs its HOST_TSO4/6 (and HOST_ECN for the ECN bit), and
+ * the spec's rules for a driver that sends one (5.1.6.2.1): NEEDS_CSUM,
+ * gso_size the segments' payload, hdr_len within the frame. On top, its
+ * checksum must be TCP's, the one anyone segmenting would fill in:
+ * Linux's virtio_net_hdr_to_skb refuses any other (since 2024), and a
+ * frame that would be dropped there is better dropped here, where it is
+ * counted against its sender. */
 static enum virtio_net_status check_tx_hdr(const struct virtio_net_hdr *h,
 					   uint64_t features, size_t frame_len,
-					   struct virtio_net_csum *csum)
+					   struct virtio_net_offload *off)
 {
-	if (h->gso_type != VIRTIO_NET_HDR_GSO_NONE)
-		return VIRTIO_NET_ERR_GSO;
-	if (!(h->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM))
+	if (h->gso_type != VIRTIO_NET_HDR_GSO_NONE) {
+		uint64_t need = gso_features(h->gso_type, true);
+
+		if (need == 0 || (features & need) != need)
+			return VIRTIO_NET_ERR_GSO;
+	}
+	if (h->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) {
+		if (!(features & VIRTIO_NET_F_CSUM))
+			return VIRTIO_NET_ERR_CSUM_NOT_OFFERED;
+		if (!virtio_net_csum_in_frame(frame_len, h->csum_start,
+					      h->csum_offset))
+			return VIRTIO_NET_ERR_CSUM_RANGE;
+		off->partial = true;
+		off->csum_start = h->csum_start;
+		off->csum_offset = h->csum_offset;
+	}
+	if (h->gso_type == VIRTIO_NET_HDR_GSO_NONE)
 		return VIRTIO_NET_OK;
-	if (!(features & VIRTIO_NET_F_CSUM))
-		return VIRTIO_NET_ERR_CSUM_NOT_OFFERED;
-	if (!virtio_net_csum_in_frame(frame_len, h->csum_start, h->csum_offset))
-		return VIRTIO_NET_ERR_CSUM_RANGE;
-	csum->partial = true;
-	csum->start = h->csum_start;
-	csum->offset = h->csum_offset;
+	off->gso_type = h->gso_type;
+	off->gso_size = h->gso_size;
+	off->hdr_len = h->hdr_len;
+	if (!gso_fields_ok(frame_len, off))
+		return VIRTIO_NET_ERR_GSO_FIELDS;
 	return VIRTIO_NET_OK;
 }
 
@@ -210,16 +305,16 @@ enum virtio_net_status virtio_net_tx_read(const struct virtq_chain *c,
 					  const struct virtq_memory *m,
 					  uint64_t features, uint8_t *buf,
 					  size_t bufsize, size_t *len,
-					  struct virtio_net_csum *csum)
+					  struct virtio_net_offload *off)
 {
 	uint8_t raw[VIRTIO_NET_HDR_SIZE];
 	struct virtio_net_hdr h;
-	struct virtio_net_csum found = { false, 0, 0 };
+	struct virtio_net_offload found = { .partial = false };
 	enum virtio_net_status st;
-	size_t frame_len;
+	size_t frame_len, max;
 
 	*len = 0;
-	*csum = found;
+	*off = found;
 	if (c->readable_len < VIRTIO_NET_HDR_SIZE)
 		return VIRTIO_NET_ERR_HDR_SHORT;
 	frame_len = c->readable_len - VIRTIO_NET_HDR_SIZE;
@@ -229,7 +324,8 @@ enum virtio_net_status virtio_net_tx_read(const struct virtq_chain *c,
 	st = check_tx_hdr(&h, features, frame_len, &found);
 	if (st != VIRTIO_NET_OK)
 		return st;
-	if (frame_len > bufsize) {
+	max = is_gso(&found) ? VIRTIO_NET_GSO_FRAME_MAX : VIRTIO_NET_FRAME_MAX;
+	if (frame_len > max || frame_len > bufsize) {
 		*len = frame_len;
 		return VIRTIO_NET_ERR_TOO_LONG;
 	}
@@ -237,7 +333,7 @@ enum virtio_net_status virtio_net_tx_read(const struct virtq_chain *c,
 	    frame_len)
 		return VIRTIO_NET_ERR_COPY;
 	*len = frame_len;
-	*csum = found;
+	*off = found;
 	return VIRTIO_NET_OK;
 }
 
@@ -271,36 +367,49 @@ enum virtio_net_status virtio_net_rx_write(const struct virtq_chain *c,
 					   const struct virtq_memory *m,
 					   uint64_t features,
 					   const uint8_t *frame, size_t len,
-					   const struct virtio_net_csum *csum,
+					   const struct virtio_net_offload *off,
 					   uint32_t *written)
 {
 	/* 5.1.6.4.1: num_buffers is 1 without MRG_RXBUF; flags are 0 unless
-	 * GUEST_CSUM, gso_type NONE without GUEST_TSO/UFO. */
+	 * GUEST_CSUM, gso_type NONE unless the driver took that GSO type. */
 	struct virtio_net_hdr h = { .num_buffers = 1 };
 	uint8_t raw[VIRTIO_NET_HDR_SIZE];
-	bool partial = csum != NULL && csum->partial;
+	bool partial = off != NULL && off->partial;
 	bool complete = partial && !(features & VIRTIO_NET_F_GUEST_CSUM);
 	bool ok;
 
 	*written = 0;
+	if (!virtio_net_rx_takes(features, off))
+		return VIRTIO_NET_ERR_RX_NO_GSO;
 	if (len > c->writable_len ||
 	    c->writable_len - len < VIRTIO_NET_HDR_SIZE)
 		return VIRTIO_NET_ERR_RX_TOO_SMALL;
-	if (partial && !virtio_net_csum_in_frame(len, csum->start, csum->offset))
+	if (partial &&
+	    !virtio_net_csum_in_frame(len, off->csum_start, off->csum_offset))
 		return VIRTIO_NET_ERR_CSUM_RANGE;
+	if (!virtio_net_offload_valid(len, off))
+		return VIRTIO_NET_ERR_GSO_FIELDS;
 	if (partial && !complete) {
 		h.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
-		h.csum_start = csum->start;
-		h.csum_offset = csum->offset;
+		h.csum_start = off->csum_start;
+		h.csum_offset = off->csum_offset;
+	}
+	if (is_gso(off)) {
+		/* Never completed: rx_takes asked for GUEST_CSUM. */
+		h.gso_type = off->gso_type;
+		h.gso_size = off->gso_size;
+		h.hdr_len = off->hdr_len;
 	}
 	encode_hdr(&h, raw);
 	ok = write_all(c, m, 0, raw, sizeof(raw));
 	if (ok && complete) {
 		uint8_t field[CSUM_FIELD_LEN];
 
-		put_be16(field, virtio_net_csum_compute(frame, len, csum->start));
+		put_be16(field,
+			 virtio_net_csum_compute(frame, len, off->csum_start));
 		ok = write_frame_patched(c, m, frame, len,
-					 (size_t)csum->start + csum->offset,
+					 (size_t)off->csum_start +
+						 off->csum_offset,
 					 field);
 	} else if (ok) {
 		ok = write_all(c, m, VIRTIO_NET_HDR_SIZE, frame, len);

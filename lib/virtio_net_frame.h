@@ -6,10 +6,13 @@
  * checked their buffers against the guest's RAM.
  *
  * What the device offers, and why, is in docs/network.md: the MAC, the
- * link status, the MTU, and checksum offload both ways (CSUM, GUEST_CSUM),
- * but no segmentation offload (TSO/UFO) and no merged receive buffers, so
- * a frame is never longer than VSWITCH_FRAME_MAX_TAGGED (lib/vswitch.h) and
- * a receive chain holds exactly one frame.
+ * link status, the MTU, checksum offload both ways (CSUM, GUEST_CSUM) and
+ * TCP segmentation offload both ways (HOST_TSO4/6, GUEST_TSO4/6 and their
+ * ECN bits), passed through whole: a guest's 64 KiB TCP GSO frame reaches
+ * another guest as one frame with the same GSO header, and nobody ever
+ * segments it. No UFO/USO, no merged receive buffers: a receive chain
+ * holds exactly one frame, which for a driver that took GUEST_TSO* means
+ * Linux's "big packet" chains of 64 KiB and more.
  *
  * Queues, 5.1.2: receiveq1 is queue 0, transmitq1 queue 1 (no multiqueue,
  * no control queue). The header is the VIRTIO_F_VERSION_1 one (12 bytes,
@@ -47,10 +50,15 @@
 #define VIRTIO_NET_F_CTRL_VQ (1ull << 17)
 #define VIRTIO_NET_F_MQ (1ull << 22)
 
-/* What the device offers (the transport adds VERSION_1 and its own). */
+/* What the device offers (the transport adds VERSION_1 and its own). The
+ * TSO bits keep 5.1.3.1's dependencies: HOST_TSO* needs CSUM, GUEST_TSO*
+ * needs GUEST_CSUM, *_ECN needs the TSO bits. */
 #define VIRTIO_NET_FEATURES                                              \
 	(VIRTIO_NET_F_CSUM | VIRTIO_NET_F_GUEST_CSUM | VIRTIO_NET_F_MTU | \
-	 VIRTIO_NET_F_MAC | VIRTIO_NET_F_STATUS)
+	 VIRTIO_NET_F_MAC | VIRTIO_NET_F_STATUS | VIRTIO_NET_F_HOST_TSO4 | \
+	 VIRTIO_NET_F_HOST_TSO6 | VIRTIO_NET_F_HOST_ECN |                 \
+	 VIRTIO_NET_F_GUEST_TSO4 | VIRTIO_NET_F_GUEST_TSO6 |              \
+	 VIRTIO_NET_F_GUEST_ECN)
 
 /* Config status bits, 5.1.4. */
 #define VIRTIO_NET_S_LINK_UP 1u
@@ -59,6 +67,22 @@
 /* The MTU the config space advertises with VIRTIO_NET_F_MTU (5.1.4): the
  * driver then sends no larger frames (5.1.4.1), and we send none. */
 #define VIRTIO_NET_MTU 1500u
+
+/* The longest frames the device takes from a driver (lib/vswitch.h has
+ * the same limits, and the switch then holds an untagged frame to 4 bytes
+ * less). Without GSO: an Ethernet header (14), one VLAN tag (4) and the
+ * MTU. With GSO: the same around the largest IP packet, 65535 bytes:
+ * IPv4's 16-bit total length allows no more, and Linux sizes its TCP GSO
+ * frames, IPv6 ones too, to its gso_max_size of 64 KiB (65536,
+ * GSO_LEGACY_MAX_SIZE) less room for the headers. Longer frames are
+ * refused unread (VIRTIO_NET_ERR_TOO_LONG). */
+#define VIRTIO_NET_FRAME_MAX (14u + 4u + VIRTIO_NET_MTU)		/* 1518 */
+#define VIRTIO_NET_GSO_PACKET_MAX 65535u
+#define VIRTIO_NET_GSO_FRAME_MAX (14u + 4u + VIRTIO_NET_GSO_PACKET_MAX) /* 65553 */
+
+/* Where TCP's checksum field sits in its header (RFC 9293): the
+ * csum_offset of every TCP GSO frame. */
+#define VIRTIO_NET_TCP_CSUM_OFFSET 16u
 
 /* Device config space, 5.1.4; little-endian fields. speed and duplex only
  * mean something with VIRTIO_NET_F_SPEED_DUPLEX (not offered) and say
@@ -106,27 +130,48 @@ struct virtio_net_hdr {
 #define VIRTIO_NET_HDR_GSO_UDP_L4 5u
 #define VIRTIO_NET_HDR_GSO_ECN 0x80u
 
-/* A frame whose checksum the sender left for the device to finish
- * (NEEDS_CSUM, 5.1.6.2): the 16-bit field at start + offset holds the
- * sum of the pseudo-header, and the checksum to store there covers the
- * bytes from start to the end of the frame. Offsets count from the start
- * of the frame (the destination MAC), not of the virtio header. */
-struct virtio_net_csum {
+/* The offloads of a frame, as its transmit header asked for them and its
+ * receive header will say them.
+ *
+ * Checksum (NEEDS_CSUM, 5.1.6.2), when `partial`: the sender left its
+ * checksum for the device to finish; the 16-bit field at csum_start +
+ * csum_offset holds the sum of the pseudo-header, and the checksum to
+ * store there covers the bytes from csum_start to the end of the frame.
+ * Offsets count from the start of the frame (the destination MAC), not of
+ * the virtio header.
+ *
+ * Segmentation, when gso_type is not VIRTIO_NET_HDR_GSO_NONE: the frame is
+ * a TCP GSO frame (GSO_TCPV4 or GSO_TCPV6, perhaps with GSO_ECN), to be
+ * cut into segments of gso_size bytes of payload after hdr_len bytes of
+ * headers. Nobody here cuts it: it goes whole to a driver that took the
+ * matching GUEST_TSO*, and to no other. Such a frame is always partial,
+ * its csum_offset VIRTIO_NET_TCP_CSUM_OFFSET, gso_size > 0 and hdr_len at
+ * most its length (virtio_net_offload_valid). hdr_len and gso_size are
+ * 0 without GSO. */
+struct virtio_net_offload {
 	bool partial;
-	uint16_t start;
-	uint16_t offset;
+	uint16_t csum_start;
+	uint16_t csum_offset;
+	uint8_t gso_type;
+	uint16_t gso_size;
+	uint16_t hdr_len;
 };
 
 enum virtio_net_status {
 	VIRTIO_NET_OK = 0,
 	VIRTIO_NET_ERR_HDR_SHORT,	/* tx: fewer bytes than a header */
-	VIRTIO_NET_ERR_GSO,		/* tx: gso_type not NONE */
+	VIRTIO_NET_ERR_GSO,		/* tx: gso_type not negotiated (or UFO...) */
 	VIRTIO_NET_ERR_CSUM_NOT_OFFERED,/* tx: NEEDS_CSUM without F_CSUM */
 	VIRTIO_NET_ERR_CSUM_RANGE,	/* csum start/offset outside frame */
-	VIRTIO_NET_ERR_TOO_LONG,	/* tx: frame longer than the buffer */
+	VIRTIO_NET_ERR_TOO_LONG,	/* tx: frame longer than allowed */
 	VIRTIO_NET_ERR_COPY,		/* guest memory failed to copy */
 	VIRTIO_NET_ERR_RX_TOO_SMALL,	/* rx: chain cannot hold the frame */
+	VIRTIO_NET_ERR_GSO_FIELDS,	/* GSO without NEEDS_CSUM, gso_size 0,
+					 * hdr_len past the end, csum not TCP's */
+	VIRTIO_NET_ERR_RX_NO_GSO,	/* rx: GSO type the driver did not take */
+	VIRTIO_NET_ERR_RX_NO_BUFFER,	/* rx: no buffer, or driver not running */
 };
+#define VIRTIO_NET_STATUS_LAST VIRTIO_NET_ERR_RX_NO_BUFFER
 
 const char *virtio_net_status_str(enum virtio_net_status s);
 
@@ -143,29 +188,51 @@ uint64_t virtio_net_config_read(const struct virtio_net_config *cfg,
 /* Reads the frame of a transmit chain: a header, then the frame, split
  * over the readable buffers in any way (writable ones are ignored).
  * `features` are the ones the driver accepted. On VIRTIO_NET_OK, buf holds
- * *len bytes of frame and *csum says whether its checksum is partial. A
- * header the device cannot honour (GSO, NEEDS_CSUM without CSUM or with
- * offsets outside the frame) is an error: the caller drops that frame
- * only (docs/network.md). With VIRTIO_NET_ERR_TOO_LONG, *len is the
- * frame's length; else on error it is 0. Never writes past bufsize. */
+ * *len bytes of frame and *off its offloads. A header the device cannot
+ * honour is an error: a GSO type not negotiated (VIRTIO_NET_ERR_GSO) or
+ * not valid (VIRTIO_NET_ERR_GSO_FIELDS), NEEDS_CSUM without CSUM or with
+ * offsets outside the frame; so is a frame longer than
+ * VIRTIO_NET_FRAME_MAX, or VIRTIO_NET_GSO_FRAME_MAX for GSO, or than
+ * bufsize (VIRTIO_NET_ERR_TOO_LONG, nothing copied). The caller drops
+ * that frame only (docs/network.md). With VIRTIO_NET_ERR_TOO_LONG, *len
+ * is the frame's length; else on error it is 0. Never writes past
+ * bufsize. */
 enum virtio_net_status virtio_net_tx_read(const struct virtq_chain *c,
 					  const struct virtq_memory *m,
 					  uint64_t features, uint8_t *buf,
 					  size_t bufsize, size_t *len,
-					  struct virtio_net_csum *csum);
+					  struct virtio_net_offload *off);
+
+/* True when a frame with these offloads (NULL: none) may go to a driver
+ * that accepted `features`: any frame without GSO; a GSO frame only to a
+ * driver with GUEST_CSUM and the GUEST_TSO4 or GUEST_TSO6 of its type,
+ * and GUEST_ECN if it has the ECN bit (5.1.6.4: the device must not send
+ * GSO types the driver did not take). */
+bool virtio_net_rx_takes(uint64_t features,
+			 const struct virtio_net_offload *off);
+
+/* True when offloads can go with a frame of `len` bytes: a partial
+ * checksum inside it (virtio_net_csum_in_frame), and for GSO a TCP type,
+ * partial, csum_offset VIRTIO_NET_TCP_CSUM_OFFSET, gso_size > 0 and
+ * hdr_len <= len. NULL is valid (no offloads). */
+bool virtio_net_offload_valid(size_t len, const struct virtio_net_offload *off);
 
 /* Writes a header and `len` bytes of frame into a receive chain whose
  * driver accepted `features`; *written is then what to hand virtq_push.
- * A partial checksum (csum may be NULL: none) goes on as NEEDS_CSUM to a
+ * A partial checksum (off may be NULL: none) goes on as NEEDS_CSUM to a
  * driver with GUEST_CSUM, else is completed on the way (the frame itself
- * is not modified). Writes nothing and returns VIRTIO_NET_ERR_RX_TOO_SMALL
- * when the chain's writable bytes cannot hold header and frame (or
- * VIRTIO_NET_ERR_CSUM_RANGE for a csum outside the frame). */
+ * is not modified); a GSO frame goes on with its gso_type, gso_size and
+ * hdr_len. Writes nothing and returns VIRTIO_NET_ERR_RX_NO_GSO for a GSO
+ * frame the driver may not get (virtio_net_rx_takes), then
+ * VIRTIO_NET_ERR_RX_TOO_SMALL when the chain's writable bytes cannot hold
+ * header and frame, then VIRTIO_NET_ERR_CSUM_RANGE or
+ * VIRTIO_NET_ERR_GSO_FIELDS for offloads that are not valid
+ * (virtio_net_offload_valid). */
 enum virtio_net_status virtio_net_rx_write(const struct virtq_chain *c,
 					   const struct virtq_memory *m,
 					   uint64_t features,
 					   const uint8_t *frame, size_t len,
-					   const struct virtio_net_csum *csum,
+					   const struct virtio_net_offload *off,
 					   uint32_t *written);
 
 /* True when a checksum at start + offset, covering start to the end of a
@@ -180,9 +247,10 @@ bool virtio_net_csum_in_frame(size_t len, uint16_t start, uint16_t offset);
 uint16_t virtio_net_csum_compute(const uint8_t *frame, size_t len,
 				 uint16_t start);
 
-/* Completes a partial checksum in place and clears csum->partial; does
- * nothing if it is not partial. csum must be in the frame. */
+/* Completes a partial checksum in place and clears off->partial; does
+ * nothing if it is not partial. The checksum must be in the frame, and
+ * the frame not GSO (its segments' checksums are not this one). */
 void virtio_net_csum_complete(uint8_t *frame, size_t len,
-			      struct virtio_net_csum *csum);
+			      struct virtio_net_offload *off);
 
 #endif

@@ -117,23 +117,26 @@ void vswitch_detach(struct vswitch *sw, unsigned port)
 }
 
 /* The largest frame allowed for this one: tagged frames carry 4 more
- * bytes. The TPID is read big-endian (network order). */
-static size_t frame_max(const uint8_t *frame)
+ * bytes, GSO frames a 64 KiB packet. The TPID is read big-endian (network
+ * order). */
+static size_t frame_max(const uint8_t *frame, bool gso)
 {
 	unsigned type = (unsigned)frame[ETH_TYPE_OFFSET] << 8 |
 			frame[ETH_TYPE_OFFSET + 1];
+	bool tagged = type == VSWITCH_TPID_8021Q || type == VSWITCH_TPID_8021AD;
 
-	if (type == VSWITCH_TPID_8021Q || type == VSWITCH_TPID_8021AD)
-		return VSWITCH_FRAME_MAX_TAGGED;
-	return VSWITCH_FRAME_MAX;
+	if (gso)
+		return tagged ? VSWITCH_GSO_FRAME_MAX_TAGGED : VSWITCH_GSO_FRAME_MAX;
+	return tagged ? VSWITCH_FRAME_MAX_TAGGED : VSWITCH_FRAME_MAX;
 }
 
 static enum vswitch_verdict check_frame(const struct vswitch_port *in,
-					const uint8_t *frame, size_t len)
+					const uint8_t *frame, size_t len,
+					bool gso)
 {
 	if (len < VSWITCH_ETH_HLEN)
 		return VSWITCH_DROP_RUNT;
-	if (len > frame_max(frame))
+	if (len > frame_max(frame, gso))
 		return VSWITCH_DROP_OVERSIZE;
 	if (!mac_equal(frame + ETH_SRC_OFFSET, in->mac))
 		return VSWITCH_DROP_SPOOFED;
@@ -171,7 +174,7 @@ static void count_tx_drop(struct vswitch_port *p, enum vswitch_verdict why)
 }
 
 enum vswitch_verdict vswitch_forward(struct vswitch *sw, unsigned in_port,
-				     const uint8_t *frame, size_t len,
+				     const uint8_t *frame, size_t len, bool gso,
 				     struct vswitch_dest *dest)
 {
 	struct vswitch_port *in = attached_port(sw, in_port);
@@ -181,7 +184,7 @@ enum vswitch_verdict vswitch_forward(struct vswitch *sw, unsigned in_port,
 	dest->count = 0;
 	if (in == NULL)
 		return VSWITCH_DROP_NO_PORT;
-	v = check_frame(in, frame, len);
+	v = check_frame(in, frame, len, gso);
 	if (v != VSWITCH_FORWARD) {
 		count_tx_drop(in, v);
 		return v;

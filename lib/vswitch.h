@@ -9,8 +9,10 @@
  *    other source address is dropped and counted (tx_spoofed): a guest
  *    cannot pose as another, nor fill the switch's table.
  *  - Frames are 14..1514 bytes (an Ethernet header and up to 1500 bytes of
- *    payload, no FCS), or up to 1518 with one 802.1Q / 802.1ad tag. Others
- *    are dropped and counted (tx_runt, tx_oversize).
+ *    payload, no FCS), or up to 1518 with one 802.1Q / 802.1ad tag. A TCP
+ *    GSO frame (segmentation offload, passed whole from guest to guest)
+ *    may carry up to 65535 bytes after its Ethernet header (and tag).
+ *    Others are dropped and counted (tx_runt, tx_oversize).
  *  - Unicast to a MAC the switch knows goes to that port alone, and never
  *    back to the sender; broadcast, multicast and unknown unicast go to
  *    every other port (flooding).
@@ -47,6 +49,12 @@
 #define VSWITCH_MTU 1500
 #define VSWITCH_FRAME_MAX (VSWITCH_ETH_HLEN + VSWITCH_MTU)		/* 1514 */
 #define VSWITCH_FRAME_MAX_TAGGED (VSWITCH_FRAME_MAX + VSWITCH_VLAN_HLEN) /* 1518 */
+/* A GSO frame is one TCP segment of up to 64 KiB that its receiver takes
+ * whole (lib/virtio_net_frame.h): its IP packet may be as long as IPv4's
+ * 16-bit length allows. */
+#define VSWITCH_GSO_PACKET_MAX 65535
+#define VSWITCH_GSO_FRAME_MAX (VSWITCH_ETH_HLEN + VSWITCH_GSO_PACKET_MAX)
+#define VSWITCH_GSO_FRAME_MAX_TAGGED (VSWITCH_GSO_FRAME_MAX + VSWITCH_VLAN_HLEN) /* 65553 */
 /* The EtherTypes of a tag (TPIDs): 802.1Q customer, 802.1ad service. */
 #define VSWITCH_TPID_8021Q 0x8100
 #define VSWITCH_TPID_8021AD 0x88a8
@@ -62,9 +70,10 @@ struct vswitch_port_stats {
 	uint64_t rx_bytes;
 	uint64_t tx_spoofed;	/* source MAC not the port's own */
 	uint64_t tx_runt;	/* shorter than an Ethernet header */
-	uint64_t tx_oversize;	/* longer than VSWITCH_FRAME_MAX(_TAGGED) */
+	uint64_t tx_oversize;	/* longer than VSWITCH_(GSO_)FRAME_MAX(_TAGGED) */
 	uint64_t tx_bad_header;	/* a virtio-net header the device refuses */
-	uint64_t rx_no_buffer;	/* no receive buffer (or one too small) */
+	uint64_t rx_no_buffer;	/* no receive buffer (or one too small, or a
+				 * GSO frame for a driver without GUEST_TSO) */
 };
 
 struct vswitch_port {
@@ -123,15 +132,19 @@ void vswitch_detach(struct vswitch *sw, unsigned port);
 
 /* Decides where `len` bytes of `frame`, sent by `in_port`, go: returns
  * VSWITCH_FORWARD with *dest filled and the frame counted as sent, or a
- * drop reason with dest->count 0 and the drop counted. The frame is only
- * read. */
+ * drop reason with dest->count 0 and the drop counted. `gso` says the
+ * frame is a GSO one (its virtio-net header asks for segmentation), which
+ * may be up to VSWITCH_GSO_FRAME_MAX(_TAGGED) long; whether each
+ * destination can take it is the device model's to find. The frame is
+ * only read. */
 enum vswitch_verdict vswitch_forward(struct vswitch *sw, unsigned in_port,
-				     const uint8_t *frame, size_t len,
+				     const uint8_t *frame, size_t len, bool gso,
 				     struct vswitch_dest *dest);
 
 /* The device model's reports, per destination of a forwarded frame: it
  * was delivered (len bytes of frame, no virtio header), or it found no
- * usable receive buffer. Ports not attached are ignored. */
+ * usable receive buffer (none, one too small, or the frame is GSO and the
+ * port's driver did not take GSO). Ports not attached are ignored. */
 void vswitch_count_rx(struct vswitch *sw, unsigned port, size_t len);
 void vswitch_count_rx_no_buffer(struct vswitch *sw, unsigned port);
 

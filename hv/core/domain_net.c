@@ -26,6 +26,7 @@ struct net_port {
 	struct net_switch *sw;
 	unsigned port;
 	unsigned vif;
+	bool told_no_gso;	/* logged that its driver takes no GSO */
 };
 
 static struct net_switch switches[NET_SWITCHES_MAX];
@@ -53,31 +54,47 @@ static struct net_switch *switch_named(const char *name)
 
 /* ------------------------------------------------------ frames out */
 
+/* A GSO frame for a port whose driver did not take GUEST_TSO4/6 (or
+ * GUEST_ECN) is dropped: it would have to be cut into MTU-sized segments,
+ * which the monitor does not do, since every Linux driver takes what is
+ * offered. It counts as rx_no_buffer, which it is in effect (such a
+ * driver's buffers hold 1518 bytes; docs/network.md), with one log line
+ * per port to tell it from a full queue. */
 static void deliver(struct net_switch *s, unsigned port, const uint8_t *frame,
-		    size_t len, const struct virtio_net_csum *csum)
+		    size_t len, const struct virtio_net_offload *off)
 {
 	struct net_port *to = vswitch_port(&s->sw, port)->owner;
+	enum virtio_net_status st = virtio_net_receive(
+		&to->net, &to->slot->transport, frame, len, off);
 
-	if (virtio_net_receive(&to->net, &to->slot->transport, frame, len, csum))
+	if (st == VIRTIO_NET_OK) {
 		vswitch_count_rx(&s->sw, port, len);
-	else
-		vswitch_count_rx_no_buffer(&s->sw, port);
+		return;
+	}
+	vswitch_count_rx_no_buffer(&s->sw, port);
+	if (st == VIRTIO_NET_ERR_RX_NO_GSO && !to->told_no_gso) {
+		to->told_no_gso = true;
+		log_warn("domain %s: warning: vif %u: dropping TCP segmentation "
+			 "offload frames: its driver did not accept GUEST_TSO4/6\n",
+			 to->domain->name, to->vif);
+	}
 }
 
+/* vswitch_forward counts the frame, sent or dropped; deliver counts each
+ * receiver's side. */
 static void port_send(void *owner, const uint8_t *frame, size_t len,
-		      const struct virtio_net_csum *csum)
+		      const struct virtio_net_offload *off)
 {
 	struct net_port *p = owner;
 	struct net_switch *s = p->sw;
 	struct vswitch_dest dest;
+	bool gso = off->gso_type != VIRTIO_NET_HDR_GSO_NONE;
 
 	spin_lock(&s->lock);
-	enum vswitch_verdict v = vswitch_forward(&s->sw, p->port, frame, len, &dest);
-	if (v == VSWITCH_FORWARD)
+	if (vswitch_forward(&s->sw, p->port, frame, len, gso, &dest) ==
+	    VSWITCH_FORWARD)
 		for (unsigned i = 0; i < dest.count; i++)
-			deliver(s, dest.port[i], frame, len, csum);
-	else
-		vswitch_count_tx_drop(&s->sw, p->port, v);
+			deliver(s, dest.port[i], frame, len, off);
 	spin_unlock(&s->lock);
 }
 

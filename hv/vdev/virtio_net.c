@@ -7,9 +7,15 @@
 
 #include "lib/string.h"
 
+/* The device and the switch agree on how long a frame may be. */
+_Static_assert(VIRTIO_NET_FRAME_MAX == VSWITCH_FRAME_MAX_TAGGED,
+	       "virtio-net and vswitch frame limits differ");
+_Static_assert(VIRTIO_NET_GSO_FRAME_MAX == VSWITCH_GSO_FRAME_MAX_TAGGED,
+	       "virtio-net and vswitch GSO frame limits differ");
+
 void virtio_net_init(struct virtio_net *n, const uint8_t mac[6], void *owner,
 		     void (*send)(void *owner, const uint8_t *frame, size_t len,
-				  const struct virtio_net_csum *csum),
+				  const struct virtio_net_offload *off),
 		     void (*tx_refused)(void *owner, enum virtio_net_status why))
 {
 	memset(n, 0, sizeof(*n));
@@ -22,7 +28,7 @@ void virtio_net_init(struct virtio_net *n, const uint8_t mac[6], void *owner,
 /* The next frame the guest queued, copied out under the transport's lock;
  * false when there is none. */
 static bool take_tx_frame(struct virtio_net *n, struct virtio_mmio *t,
-			  size_t *len, struct virtio_net_csum *csum,
+			  size_t *len, struct virtio_net_offload *off,
 			  enum virtio_net_status *status)
 {
 	bool got;
@@ -32,7 +38,7 @@ static bool take_tx_frame(struct virtio_net *n, struct virtio_mmio *t,
 	if (got) {
 		*status = virtio_net_tx_read(&n->tx_chain, &t->mem,
 					     t->driver_features, n->tx_frame,
-					     sizeof(n->tx_frame), len, csum);
+					     sizeof(n->tx_frame), len, off);
 		got = virtio_mmio_push(t, VIRTIO_NET_QUEUE_TX, n->tx_chain.head, 0);
 	} else {
 		virtio_mmio_notify_used(t, VIRTIO_NET_QUEUE_TX);
@@ -45,41 +51,49 @@ static void net_tx_drain(void *dev, struct virtio_mmio *t, unsigned index)
 {
 	struct virtio_net *n = dev;
 	enum virtio_net_status status = VIRTIO_NET_OK;
-	struct virtio_net_csum csum;
+	struct virtio_net_offload off;
 	size_t len = 0;
 
 	if (index != VIRTIO_NET_QUEUE_TX)
 		return;		/* new receive buffers: taken as frames come */
 	spin_lock(&n->tx_lock);
-	while (take_tx_frame(n, t, &len, &csum, &status)) {
+	while (take_tx_frame(n, t, &len, &off, &status)) {
 		if (status == VIRTIO_NET_OK)
-			n->send(n->owner, n->tx_frame, len, &csum);
+			n->send(n->owner, n->tx_frame, len, &off);
 		else
 			n->tx_refused(n->owner, status);
 	}
 	spin_unlock(&n->tx_lock);
 }
 
-bool virtio_net_receive(struct virtio_net *n, struct virtio_mmio *t,
-			const uint8_t *frame, size_t len,
-			const struct virtio_net_csum *csum)
+enum virtio_net_status virtio_net_receive(struct virtio_net *n,
+					  struct virtio_mmio *t,
+					  const uint8_t *frame, size_t len,
+					  const struct virtio_net_offload *off)
 {
-	enum virtio_net_status status = VIRTIO_NET_ERR_RX_TOO_SMALL;
+	enum virtio_net_status status = VIRTIO_NET_ERR_RX_NO_BUFFER;
 	uint32_t written = 0;
-	bool got;
 
 	virtio_mmio_lock(t);
-	got = virtio_mmio_pop(t, VIRTIO_NET_QUEUE_RX, &n->rx_chain);
-	if (got) {
+	/* A GSO frame for a driver that cannot take it costs it no buffer
+	 * (which would come back empty, a length error to Linux). Only
+	 * asked of a running driver: before DRIVER_OK the features may not
+	 * be final, and nothing is delivered anyway. */
+	if (virtio_mmio_running(t) &&
+	    !virtio_net_rx_takes(t->driver_features, off)) {
+		status = VIRTIO_NET_ERR_RX_NO_GSO;
+	} else if (virtio_mmio_pop(t, VIRTIO_NET_QUEUE_RX, &n->rx_chain)) {
 		status = virtio_net_rx_write(&n->rx_chain, &t->mem,
-					     t->driver_features, frame, len, csum,
+					     t->driver_features, frame, len, off,
 					     &written);
 		if (virtio_mmio_push(t, VIRTIO_NET_QUEUE_RX, n->rx_chain.head,
 				     status == VIRTIO_NET_OK ? written : 0))
 			virtio_mmio_notify_used(t, VIRTIO_NET_QUEUE_RX);
+		else if (status == VIRTIO_NET_OK)
+			status = VIRTIO_NET_ERR_RX_NO_BUFFER;
 	}
 	virtio_mmio_unlock_and_flush_irq(t);
-	return got && status == VIRTIO_NET_OK;
+	return status;
 }
 
 static uint64_t net_config_read(void *dev, uint32_t offset, unsigned size)

@@ -2,7 +2,9 @@
  * forward and the device model's reports, against a model of what each
  * port should have counted. Invariants: a frame never goes back to its
  * port, never leaves a port whose MAC is not its source, goes exactly
- * where the rules say, and every counter equals the model's. Each frame
+ * where the rules say, is never longer than its limit (1514 / 1518 tagged,
+ * or 65549 / 65553 for a GSO frame), and every counter equals the
+ * model's. Each frame
  * sits in a heap block of exactly its length, so ASan reports any read
  * past it. */
 #include <stdbool.h>
@@ -20,7 +22,8 @@
 	} while (0)
 
 #define MAX_OPS 256
-#define MAX_FRAME 1600	/* past both size limits */
+#define MAX_FRAME 1600	/* past both size limits of plain frames */
+#define MAX_GSO_FRAME (VSWITCH_GSO_FRAME_MAX_TAGGED + 64)	/* and GSO ones */
 
 /* A few MACs, so that sources and destinations often match a port;
  * entries 6 and 7 are group addresses. */
@@ -187,13 +190,21 @@ static void take_source(struct input *in, const struct model *md,
 		take_mac(in, src);
 }
 
-static size_t take_len(struct input *in)
+static size_t take_len(struct input *in, bool gso)
 {
-	static const size_t edges[] = { 0, 13, 14, 60, 1514, 1515, 1518, 1519 };
+	static const size_t edges[] = {
+		0, 13, 14, 60, 1514, 1515, 1518, 1519,
+		VSWITCH_GSO_FRAME_MAX, VSWITCH_GSO_FRAME_MAX + 1,
+		VSWITCH_GSO_FRAME_MAX_TAGGED, VSWITCH_GSO_FRAME_MAX_TAGGED + 1,
+		9014, 32768, 65535, 65536,
+	};
 	unsigned v = (unsigned)take(in, 2);
 
 	if (v < 0x8000)
-		return edges[v % 8];
+		return edges[v % 16];
+	/* Long lengths only for GSO frames, mostly, to keep runs quick. */
+	if (gso && (v & 1))
+		return (v >> 1) % (MAX_GSO_FRAME + 1);
 	return v % (MAX_FRAME + 1);
 }
 
@@ -215,20 +226,27 @@ static uint8_t *make_frame(struct input *in, const struct model *md,
 	return frame;
 }
 
+/* The longest frame there may be: 1500 bytes of payload, or 65535 in a
+ * GSO frame, after 14 bytes of Ethernet header and maybe a 4-byte tag. */
+static size_t max_len(const uint8_t *frame, bool gso)
+{
+	size_t max = 14 + (gso ? 65535 : 1500);
+
+	if ((frame[12] == 0x81 && frame[13] == 0x00) ||
+	    (frame[12] == 0x88 && frame[13] == 0xa8))
+		max += 4;
+	return max;
+}
+
 /* What the rules say of the frame: the verdict the switch must give. */
 static enum vswitch_verdict expect(const struct model *md, unsigned port,
-				   const uint8_t *frame, size_t len)
+				   const uint8_t *frame, size_t len, bool gso)
 {
-	size_t max = VSWITCH_FRAME_MAX;
-
 	if (port >= VSWITCH_MAX_PORTS || !md->port[port].attached)
 		return VSWITCH_DROP_NO_PORT;
 	if (len < VSWITCH_ETH_HLEN)
 		return VSWITCH_DROP_RUNT;
-	if ((frame[12] == 0x81 && frame[13] == 0x00) ||
-	    (frame[12] == 0x88 && frame[13] == 0xa8))
-		max = VSWITCH_FRAME_MAX_TAGGED;
-	if (len > max)
+	if (len > max_len(frame, gso))
 		return VSWITCH_DROP_OVERSIZE;
 	if (memcmp(frame + 6, md->port[port].mac, VSWITCH_MAC_LEN) != 0)
 		return VSWITCH_DROP_SPOOFED;
@@ -297,17 +315,23 @@ static void deliver(struct vswitch *sw, struct model *md, struct input *in,
 static void do_forward(struct vswitch *sw, struct model *md, struct input *in)
 {
 	unsigned port = (unsigned)take(in, 1) % (VSWITCH_MAX_PORTS + 2);
-	size_t len = take_len(in);
+	bool gso = take(in, 1) & 1;
+	size_t len = take_len(in, gso);
 	uint8_t *frame = make_frame(in, md, port, len);
 	uint8_t *copy = malloc(len ? len : 1);
 	struct vswitch_dest d;
-	enum vswitch_verdict want = expect(md, port, frame, len);
+	enum vswitch_verdict want = expect(md, port, frame, len, gso);
 	enum vswitch_verdict v;
 
 	memcpy(copy, frame, len);
 	memset(&d, 0xa5, sizeof(d));
-	v = vswitch_forward(sw, port, frame, len, &d);
+	v = vswitch_forward(sw, port, frame, len, gso, &d);
 	CHECK(v == want);
+	/* Whatever the model says: never a frame past its limit. */
+	if (v == VSWITCH_FORWARD)
+		CHECK(len >= VSWITCH_ETH_HLEN && len <= max_len(frame, gso) &&
+		      len <= (gso ? VSWITCH_GSO_FRAME_MAX_TAGGED
+				  : VSWITCH_FRAME_MAX_TAGGED));
 	CHECK(memcmp(copy, frame, len) == 0);	/* only read */
 	if (v != VSWITCH_FORWARD) {
 		CHECK(d.count == 0);

@@ -4,7 +4,10 @@
  * transport lock held), headers the device cannot honour go to
  * tx_refused and cost only their frame, virtio_net_receive fills posted
  * receive buffers with a 12-byte header and the frame (or says it could
- * not), checksum offload both ways, config space, interrupts. */
+ * not), checksum offload both ways, TCP segmentation offload (64 KiB GSO
+ * frames out of Linux-like transmit chains, into Linux's "big packet"
+ * receive chains, refused for a driver without GUEST_TSO without taking
+ * its buffer), config space, interrupts. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -33,9 +36,9 @@ static const uint8_t mac[6] = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x56 };
 
 /* What reached the owner. */
 struct sent {
-	uint8_t frame[VSWITCH_FRAME_MAX_TAGGED];
+	uint8_t frame[VIRTIO_NET_GSO_FRAME_MAX];
 	size_t len;
-	struct virtio_net_csum csum;
+	struct virtio_net_offload off;
 };
 static struct sent sent[MAX_SENT];
 static unsigned sent_count;
@@ -50,7 +53,7 @@ static bool loopback;
 static unsigned loopback_delivered;
 
 static void send_frame(void *o, const uint8_t *frame, size_t len,
-		       const struct virtio_net_csum *csum)
+		       const struct virtio_net_offload *off)
 {
 	assert_ptr_equal(o, &owner);
 	/* Outside the transport's lock (the switch takes other domains'),
@@ -61,10 +64,10 @@ static void send_frame(void *o, const uint8_t *frame, size_t len,
 	assert_true(len <= sizeof(sent[0].frame));
 	memcpy(sent[sent_count].frame, frame, len);
 	sent[sent_count].len = len;
-	sent[sent_count].csum = *csum;
+	sent[sent_count].off = *off;
 	sent_count++;
 	if (loopback &&
-	    virtio_net_receive(&net, &t, frame, len, csum))
+	    virtio_net_receive(&net, &t, frame, len, off) == VIRTIO_NET_OK)
 		loopback_delivered++;
 }
 
@@ -127,6 +130,48 @@ static void make_hdr(uint8_t h[HDR], uint8_t flags, uint8_t gso_type,
 	h[9] = (uint8_t)(csum_offset >> 8);
 }
 
+/* A GSO header: NEEDS_CSUM with TCP's checksum at csum_start + 16. */
+static void make_gso_hdr(uint8_t h[HDR], uint8_t gso_type, uint16_t hdr_len,
+			 uint16_t gso_size, uint16_t csum_start)
+{
+	make_hdr(h, VIRTIO_NET_HDR_F_NEEDS_CSUM, gso_type, csum_start, 16);
+	h[2] = (uint8_t)hdr_len;
+	h[3] = (uint8_t)(hdr_len >> 8);
+	h[4] = (uint8_t)gso_size;
+	h[5] = (uint8_t)(gso_size >> 8);
+}
+
+static struct virtio_net_offload gso_off(uint8_t gso_type, uint16_t hdr_len,
+					 uint16_t gso_size, uint16_t csum_start)
+{
+	return (struct virtio_net_offload){ .partial = true,
+					    .csum_start = csum_start,
+					    .csum_offset = 16,
+					    .gso_type = gso_type,
+					    .gso_size = gso_size,
+					    .hdr_len = hdr_len };
+}
+
+/* Transmit chain as Linux's xmit_skb lays out a GSO skb: the header, the
+ * skb's linear part (`linear` bytes), then its page fragments, in an
+ * indirect table. */
+static uint16_t tx_gso_frame(const uint8_t *hdr, const uint8_t *frame,
+			     size_t len, size_t linear)
+{
+	struct vds_buf b[2 + 17];
+	unsigned n = 0;
+
+	b[n++] = vds_out_buf(&d, hdr, HDR);
+	b[n++] = vds_out_buf(&d, frame, (uint32_t)linear);
+	for (size_t at = linear; at < len; at += 4096) {
+		size_t k = len - at < 4096 ? len - at : 4096;
+
+		assert_true(n < 2 + 17);
+		b[n++] = vds_out_buf(&d, frame + at, (uint32_t)k);
+	}
+	return vds_add_indirect(&d, TXQ, b, n);
+}
+
 /* Transmit chain: header and frame in two buffers, as Linux does for a
  * linear skb without room in front. */
 static uint16_t tx_frame_hdr(const uint8_t *hdr, const uint8_t *frame,
@@ -163,9 +208,9 @@ static uint16_t post_rx(uint32_t len, uint64_t *gpa)
 }
 
 static bool receive(const uint8_t *frame, size_t len,
-		    const struct virtio_net_csum *csum)
+		    const struct virtio_net_offload *off)
 {
-	return virtio_net_receive(&net, &t, frame, len, csum);
+	return virtio_net_receive(&net, &t, frame, len, off) == VIRTIO_NET_OK;
 }
 
 /* The 12-byte header the device wrote at gpa: flags, gso_type, hdr_len,
@@ -191,8 +236,10 @@ static void test_identity_and_config(void **state)
 	uint64_t f = vds_offered_features(&d);
 	assert_int_equal(f, all | VIRTIO_NET_FEATURES);
 	assert_true(f & VIRTIO_NET_F_MAC);
-	assert_int_equal(f & (VIRTIO_NET_F_MRG_RXBUF | VIRTIO_NET_F_HOST_TSO4 |
-			      VIRTIO_NET_F_GUEST_TSO4 | VIRTIO_NET_F_CTRL_VQ |
+	assert_true(f & VIRTIO_NET_F_HOST_TSO4);
+	assert_true(f & VIRTIO_NET_F_GUEST_TSO6);
+	assert_int_equal(f & (VIRTIO_NET_F_MRG_RXBUF | VIRTIO_NET_F_HOST_UFO |
+			      VIRTIO_NET_F_GUEST_UFO | VIRTIO_NET_F_CTRL_VQ |
 			      VIRTIO_NET_F_MQ), 0);
 	assert_true(vds_negotiate(&d, f));
 	vds_wr(&d, VIRTIO_MMIO_QUEUE_SEL, 2);		/* no control queue */
@@ -232,7 +279,7 @@ static void test_tx_one_frame(void **state)
 	/* virtio_mmio_write has returned: the unlocked drain ran. */
 	assert_int_equal(sent_count, 1);
 	assert_sent(0, f, sizeof(f));
-	assert_false(sent[0].csum.partial);
+	assert_false(sent[0].off.partial);
 	vds_expect_used(&d, TXQ, h, 0);
 	assert_int_equal(d.irqs, 1);
 	assert_int_equal(vds_ack_irq(&d), VIRTIO_MMIO_INT_VRING);
@@ -293,8 +340,9 @@ static void test_tx_refused(void **state)
 	uint8_t f[100], h[HDR];
 	make_frame(f, sizeof(f), 3);
 
-	bring_up(plain);			/* no VIRTIO_NET_F_CSUM */
-	make_hdr(h, 0, VIRTIO_NET_HDR_GSO_TCPV4, 0, 0);
+	bring_up(plain);			/* no CSUM, no HOST_TSO4 */
+	make_hdr(h, VIRTIO_NET_HDR_F_NEEDS_CSUM, VIRTIO_NET_HDR_GSO_TCPV4, 34, 16);
+	h[4] = 100;				/* gso_size */
 	uint16_t h0 = tx_frame_hdr(h, f, sizeof(f));
 	make_hdr(h, VIRTIO_NET_HDR_F_NEEDS_CSUM, 0, 34, 6);
 	uint16_t h1 = tx_frame_hdr(h, f, sizeof(f));
@@ -339,11 +387,56 @@ static void test_tx_partial_checksum(void **state)
 	vds_notify(&d, TXQ);
 	assert_int_equal(sent_count, 1);
 	assert_sent(0, f, sizeof(f));
-	assert_true(sent[0].csum.partial);
-	assert_int_equal(sent[0].csum.start, 34);
-	assert_int_equal(sent[0].csum.offset, 6);
+	assert_true(sent[0].off.partial);
+	assert_int_equal(sent[0].off.csum_start, 34);
+	assert_int_equal(sent[0].off.csum_offset, 6);
 	assert_int_equal(refused_count, 1);
 	assert_int_equal(refused[0], VIRTIO_NET_ERR_CSUM_RANGE);
+}
+
+/* With HOST_TSO4/6 (and HOST_ECN), a 64 KiB TCP GSO frame goes to the
+ * owner whole, with its offloads; one longer than any GSO frame, or of a
+ * type not negotiated, is refused. */
+static void test_tx_gso(void **state)
+{
+	(void)state;
+	static uint8_t f[VIRTIO_NET_GSO_FRAME_MAX + 1];
+	uint8_t h[HDR];
+	const size_t max4 = 14 + 65535;		/* the largest IPv4 packet */
+	make_frame(f, sizeof(f), 31);
+
+	bring_up(all | VIRTIO_NET_F_CSUM | VIRTIO_NET_F_HOST_TSO4 |
+		 VIRTIO_NET_F_HOST_ECN);
+	make_gso_hdr(h, VIRTIO_NET_HDR_GSO_TCPV4, 66, 1448, 34);
+	uint16_t h0 = tx_gso_frame(h, f, max4, 66);
+	make_gso_hdr(h, VIRTIO_NET_HDR_GSO_TCPV4 | VIRTIO_NET_HDR_GSO_ECN, 54,
+		     8948, 34);
+	uint16_t h1 = tx_gso_frame(h, f, VIRTIO_NET_GSO_FRAME_MAX, 54);
+	uint16_t h2 = tx_gso_frame(h, f, VIRTIO_NET_GSO_FRAME_MAX + 1, 54);
+	make_gso_hdr(h, VIRTIO_NET_HDR_GSO_TCPV6, 74, 1428, 54);
+	uint16_t h3 = tx_gso_frame(h, f, 30000, 74);
+	vds_notify(&d, TXQ);
+	assert_int_equal(sent_count, 2);
+	assert_sent(0, f, max4);
+	assert_true(sent[0].off.partial);
+	assert_int_equal(sent[0].off.csum_start, 34);
+	assert_int_equal(sent[0].off.csum_offset, 16);
+	assert_int_equal(sent[0].off.gso_type, VIRTIO_NET_HDR_GSO_TCPV4);
+	assert_int_equal(sent[0].off.gso_size, 1448);
+	assert_int_equal(sent[0].off.hdr_len, 66);
+	assert_sent(1, f, VIRTIO_NET_GSO_FRAME_MAX);
+	assert_int_equal(sent[1].off.gso_type,
+			 VIRTIO_NET_HDR_GSO_TCPV4 | VIRTIO_NET_HDR_GSO_ECN);
+	assert_int_equal(sent[1].off.gso_size, 8948);
+	assert_int_equal(refused_count, 2);
+	assert_int_equal(refused[0], VIRTIO_NET_ERR_TOO_LONG);
+	assert_int_equal(refused[1], VIRTIO_NET_ERR_GSO);	/* no HOST_TSO6 */
+	vds_expect_used(&d, TXQ, h0, 0);
+	vds_expect_used(&d, TXQ, h1, 0);
+	vds_expect_used(&d, TXQ, h2, 0);
+	vds_expect_used(&d, TXQ, h3, 0);
+	assert_int_equal(vds_status(&d) & VDS_NEEDS_RESET, 0);
+	assert_int_equal(d.logs, 0);
 }
 
 /* Nothing is sent before DRIVER_OK, nor on a receive-queue notify, nor
@@ -577,7 +670,8 @@ static void test_rx_partial_checksum(void **state)
 	(void)state;
 	uint8_t f[101], copy[101];
 	uint64_t g;
-	struct virtio_net_csum cs = { true, 34, 6 };
+	struct virtio_net_offload cs = { .partial = true, .csum_start = 34,
+					 .csum_offset = 6 };
 	make_frame(f, sizeof(f), 16);
 	f[40] = 0x12;		/* the pseudo-header sum in the field */
 	f[41] = 0x34;
@@ -610,6 +704,143 @@ static void test_rx_partial_checksum(void **state)
 	while (sum >> 16)
 		sum = (sum & 0xffff) + (sum >> 16);
 	assert_int_equal(sum, 0xffff);
+}
+
+/* A receive chain as Linux posts it with GUEST_TSO* and no MRG_RXBUF
+ * (add_recvbuf_big): the header alone, the rest of its page after the
+ * padded header, then MAX_SKB_FRAGS (17) pages; indirect. */
+static uint16_t post_big(struct vds_buf b[19])
+{
+	b[0] = vds_in_buf(&d, HDR, 0xcc);
+	b[1] = vds_in_buf(&d, 4096 - 16, 0xcc);
+	for (unsigned i = 2; i < 19; i++)
+		b[i] = vds_in_buf(&d, 4096, 0xcc);
+	return vds_add_indirect(&d, RXQ, b, 19);
+}
+
+/* The first n bytes the device wrote along a chain's buffers. */
+static void gather(const struct vds_buf *b, unsigned nb, uint8_t *out,
+		   size_t n)
+{
+	size_t off = 0;
+
+	for (unsigned i = 0; i < nb && off < n; i++) {
+		size_t k = b[i].len < n - off ? b[i].len : n - off;
+
+		memcpy(out + off, d.ram + b[i].addr, k);
+		off += k;
+	}
+	assert_int_equal(off, n);
+}
+
+/* A GSO frame from another guest, to a driver that took GUEST_TSO4/6:
+ * whole into one big chain, with the sender's GSO header. */
+static void test_rx_gso(void **state)
+{
+	(void)state;
+	static uint8_t f[VIRTIO_NET_GSO_FRAME_MAX], got[HDR + sizeof(f)];
+	struct vds_buf b[19];
+	const size_t len = 14 + 65535;
+	struct virtio_net_offload off =
+		gso_off(VIRTIO_NET_HDR_GSO_TCPV4, 54, 1448, 34);
+	make_frame(f, sizeof(f), 32);
+
+	bring_up(all | VIRTIO_NET_F_GUEST_CSUM | VIRTIO_NET_F_GUEST_TSO4 |
+		 VIRTIO_NET_F_GUEST_TSO6);
+	uint16_t h = post_big(b);
+	assert_true(receive(f, len, &off));
+	vds_expect_used(&d, RXQ, h, HDR + len);
+	gather(b, 19, got, HDR + len);
+	assert_int_equal(got[0], VIRTIO_NET_HDR_F_NEEDS_CSUM);
+	assert_int_equal(got[1], VIRTIO_NET_HDR_GSO_TCPV4);
+	assert_int_equal(got[2] | got[3] << 8, 54);		/* hdr_len */
+	assert_int_equal(got[4] | got[5] << 8, 1448);		/* gso_size */
+	assert_int_equal(got[6] | got[7] << 8, 34);		/* csum_start */
+	assert_int_equal(got[8] | got[9] << 8, 16);		/* csum_offset */
+	assert_int_equal(got[10] | got[11] << 8, 1);		/* num_buffers */
+	assert_memory_equal(got + HDR, f, len);
+	assert_int_equal(d.irqs, 1);
+
+	/* The largest (tagged), IPv6. */
+	off = gso_off(VIRTIO_NET_HDR_GSO_TCPV6, 78, 1424, 58);
+	h = post_big(b);
+	assert_true(receive(f, sizeof(f), &off));
+	vds_expect_used(&d, RXQ, h, HDR + sizeof(f));
+	gather(b, 19, got, HDR + sizeof(f));
+	assert_int_equal(got[1], VIRTIO_NET_HDR_GSO_TCPV6);
+	assert_int_equal(got[2] | got[3] << 8, 78);
+	assert_int_equal(got[6] | got[7] << 8, 58);
+	assert_memory_equal(got + HDR, f, sizeof(f));
+}
+
+/* A GSO frame for a driver that did not take its type gets nothing, and
+ * costs it no buffer: the chain stays for the next frame. */
+static void test_rx_gso_not_negotiated(void **state)
+{
+	(void)state;
+	static uint8_t f[20000];
+	uint8_t small[60];
+	struct vds_buf b[19];
+	struct virtio_net_offload v4 =
+		gso_off(VIRTIO_NET_HDR_GSO_TCPV4, 54, 1448, 34);
+	struct virtio_net_offload v6 =
+		gso_off(VIRTIO_NET_HDR_GSO_TCPV6, 74, 1428, 54);
+	struct virtio_net_offload ecn =
+		gso_off(VIRTIO_NET_HDR_GSO_TCPV4 | VIRTIO_NET_HDR_GSO_ECN, 54,
+			1448, 34);
+	make_frame(f, sizeof(f), 33);
+	make_frame(small, sizeof(small), 34);
+
+	/* Not running: no buffer, as for any frame. */
+	assert_int_equal(virtio_net_receive(&net, &t, f, sizeof(f), &v4),
+			 VIRTIO_NET_ERR_RX_NO_BUFFER);
+
+	bring_up(all | VIRTIO_NET_F_GUEST_CSUM | VIRTIO_NET_F_GUEST_TSO4);
+	uint16_t h = post_big(b);
+	assert_int_equal(virtio_net_receive(&net, &t, f, sizeof(f), &v6),
+			 VIRTIO_NET_ERR_RX_NO_GSO);
+	assert_int_equal(virtio_net_receive(&net, &t, f, sizeof(f), &ecn),
+			 VIRTIO_NET_ERR_RX_NO_GSO);
+	assert_int_equal(vds_used_idx(&d, RXQ), 0);
+	assert_int_equal(d.irqs, 0);
+	assert_int_equal(d.ram[b[0].addr], 0xcc);
+	assert_false(vds_lock_held(&d));
+	/* The buffer is still there: the next frame takes it. */
+	assert_true(receive(small, sizeof(small), NULL));
+	vds_expect_used(&d, RXQ, h, HDR + sizeof(small));
+
+	/* Without GUEST_TSO at all (nor GUEST_CSUM, which it needs). */
+	bring_up(all);
+	h = post_rx(2048, &b[0].addr);
+	assert_int_equal(virtio_net_receive(&net, &t, f, sizeof(f), &v4),
+			 VIRTIO_NET_ERR_RX_NO_GSO);
+	bring_up(all | VIRTIO_NET_F_GUEST_TSO4);	/* GUEST_CSUM missing */
+	h = post_rx(2048, &b[0].addr);
+	assert_int_equal(virtio_net_receive(&net, &t, f, sizeof(f), &v4),
+			 VIRTIO_NET_ERR_RX_NO_GSO);
+	assert_int_equal(vds_used_idx(&d, RXQ), 0);
+	assert_int_equal(d.logs, 0);
+	assert_int_equal(vds_status(&d) & VDS_NEEDS_RESET, 0);
+}
+
+/* A driver with GUEST_TSO4 whose buffer is too small for a GSO frame:
+ * dropped, the buffer given back empty, as for any frame. */
+static void test_rx_gso_buffer_too_small(void **state)
+{
+	(void)state;
+	static uint8_t f[3000];
+	uint64_t g;
+	struct virtio_net_offload off =
+		gso_off(VIRTIO_NET_HDR_GSO_TCPV4, 54, 1448, 34);
+	make_frame(f, sizeof(f), 35);
+
+	bring_up(all | VIRTIO_NET_F_GUEST_CSUM | VIRTIO_NET_F_GUEST_TSO4);
+	uint16_t h = post_rx(HDR + VSWITCH_FRAME_MAX_TAGGED, &g);
+	assert_int_equal(virtio_net_receive(&net, &t, f, sizeof(f), &off),
+			 VIRTIO_NET_ERR_RX_TOO_SMALL);
+	vds_expect_used(&d, RXQ, h, 0);
+	assert_int_equal(d.ram[g], 0xcc);
+	assert_int_equal(vds_status(&d) & VDS_NEEDS_RESET, 0);
 }
 
 /* Receive interrupts follow used_event with EVENT_IDX and NO_INTERRUPT
@@ -654,6 +885,7 @@ int main(void)
 		cmocka_unit_test_setup(test_tx_layouts, setup),
 		cmocka_unit_test_setup(test_tx_refused, setup),
 		cmocka_unit_test_setup(test_tx_partial_checksum, setup),
+		cmocka_unit_test_setup(test_tx_gso, setup),
 		cmocka_unit_test_setup(test_tx_only_when_running, setup),
 		cmocka_unit_test_setup(test_tx_loopback_to_own_rx, setup),
 		cmocka_unit_test_setup(test_tx_no_interrupt_flag, setup),
@@ -662,6 +894,9 @@ int main(void)
 		cmocka_unit_test_setup(test_rx_refused, setup),
 		cmocka_unit_test_setup(test_rx_buffer_too_small, setup),
 		cmocka_unit_test_setup(test_rx_partial_checksum, setup),
+		cmocka_unit_test_setup(test_rx_gso, setup),
+		cmocka_unit_test_setup(test_rx_gso_not_negotiated, setup),
+		cmocka_unit_test_setup(test_rx_gso_buffer_too_small, setup),
 		cmocka_unit_test_setup(test_rx_interrupts, setup),
 	};
 

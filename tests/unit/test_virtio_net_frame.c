@@ -2,8 +2,12 @@
  * (what virtq_pop would hand over): headers and frames split every way,
  * each header the device refuses, receive chains too small, checksum
  * offload checked against an independent checksum of real IPv4/UDP and
- * IPv6/TCP packets, and the config space byte by byte. The memory is a
- * heap block of exactly its size, so ASan reports any access past it. */
+ * IPv6/TCP packets, TCP segmentation offload (GSO frames of up to 64 KiB
+ * read whole, refused when not negotiated or not valid, written whole
+ * with their header into Linux's "big packet" chains, refused for a
+ * driver without GUEST_TSO), and the config space byte by byte. The
+ * memory is a heap block of exactly its size, so ASan reports any access
+ * past it. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -16,7 +20,7 @@
 
 #include "lib/virtio_net_frame.h"
 
-#define MEM_SIZE 16384
+#define MEM_SIZE (1u << 18)	/* room for a 64 KiB frame each way */
 #define FILL 0xa5	/* what untouched guest memory holds */
 
 /* ------------------------------------------------------------ memory */
@@ -147,6 +151,12 @@ static void put_readable(struct env *e, uint64_t addr, size_t gap,
 	}
 }
 
+/* Offloads of a frame whose checksum is partial, without GSO. */
+#define CSUM(start, offset)                                          \
+	((struct virtio_net_offload){ .partial = true,              \
+				      .csum_start = (start),         \
+				      .csum_offset = (offset) })
+
 static void make_hdr(uint8_t raw[12], uint8_t flags, uint8_t gso_type,
 		     uint16_t csum_start, uint16_t csum_offset)
 {
@@ -157,6 +167,17 @@ static void make_hdr(uint8_t raw[12], uint8_t flags, uint8_t gso_type,
 	raw[7] = (uint8_t)(csum_start >> 8);
 	raw[8] = (uint8_t)csum_offset;
 	raw[9] = (uint8_t)(csum_offset >> 8);
+}
+
+static void make_gso_hdr(uint8_t raw[12], uint8_t flags, uint8_t gso_type,
+			 uint16_t hdr_len, uint16_t gso_size,
+			 uint16_t csum_start, uint16_t csum_offset)
+{
+	make_hdr(raw, flags, gso_type, csum_start, csum_offset);
+	raw[2] = (uint8_t)hdr_len;
+	raw[3] = (uint8_t)(hdr_len >> 8);
+	raw[4] = (uint8_t)gso_size;
+	raw[5] = (uint8_t)(gso_size >> 8);
 }
 
 /* Header then frame, split as `sizes` says. */
@@ -183,7 +204,7 @@ static void pattern(uint8_t *p, size_t len, uint8_t seed)
 struct tx_out {
 	enum virtio_net_status st;
 	size_t len;
-	struct virtio_net_csum csum;
+	struct virtio_net_offload off;
 	uint8_t *buf;
 };
 
@@ -195,9 +216,9 @@ static struct tx_out tx(struct env *e, uint64_t features, size_t bufsize)
 	assert_non_null(o.buf);
 	memset(o.buf, 0xee, bufsize);
 	o.len = 12345;
-	memset(&o.csum, 0x77, sizeof(o.csum));
+	memset(&o.off, 0x77, sizeof(o.off));
 	o.st = virtio_net_tx_read(&e->chain, &e->mem, features, o.buf, bufsize,
-				  &o.len, &o.csum);
+				  &o.len, &o.off);
 	return o;
 }
 
@@ -330,6 +351,57 @@ static bool tcp6_checksum_ok(const uint8_t f[TCP6_LEN])
 	       0xffff;
 }
 
+/* TCP GSO frames as Linux sends them with TSO: one big IPv4 (IPv6)
+ * packet, the TCP checksum field holding a pseudo-header sum (here
+ * arbitrary: nobody checks it on the way), `payload` bytes after a
+ * 20-byte TCP header. Return the frame's length. The checksum is at
+ * 34 + 16 (54 + 16), the headers end at 54 (74). */
+static size_t make_tcp4_gso(uint8_t *f, size_t payload)
+{
+	size_t ip_len = 20 + 20 + payload;
+	uint8_t *ip = f + 14, *tcp = ip + 20;
+
+	assert_true(ip_len <= 0xffff);
+	memcpy(f, "\x00\x16\x3e\x00\x00\x02\x00\x16\x3e\x00\x00\x01\x08\x00", 14);
+	memset(ip, 0, 40);
+	ip[0] = 0x45;
+	ip[2] = (uint8_t)(ip_len >> 8);
+	ip[3] = (uint8_t)ip_len;
+	ip[8] = 64;
+	ip[9] = 6;
+	memcpy(ip + 12, ip4_src, 4);
+	memcpy(ip + 16, ip4_dst, 4);
+	tcp[12] = 5 << 4;
+	tcp[13] = 0x10;	/* ACK */
+	tcp[16] = 0x12;
+	tcp[17] = 0x34;
+	pattern(tcp + 20, payload, 0x5a);
+	return 14 + ip_len;
+}
+
+static size_t make_tcp6_gso(uint8_t *f, size_t payload)
+{
+	size_t tcp_len = 20 + payload;
+	uint8_t *ip = f + 14, *tcp = ip + 40;
+
+	assert_true(tcp_len <= 0xffff);
+	memset(f, 0, 14 + 40 + 20);
+	memcpy(f, "\x00\x16\x3e\x00\x00\x02\x00\x16\x3e\x00\x00\x01\x86\xdd", 14);
+	ip[0] = 0x60;
+	ip[4] = (uint8_t)(tcp_len >> 8);
+	ip[5] = (uint8_t)tcp_len;
+	ip[6] = 6;
+	ip[7] = 64;
+	ip[8] = 0xfd;
+	ip[23] = 1;
+	ip[24] = 0xfd;
+	ip[39] = 2;
+	tcp[12] = 5 << 4;
+	tcp[13] = 0x10;
+	pattern(tcp + 20, payload, 0xa5);
+	return 14 + 40 + tcp_len;
+}
+
 /* ------------------------------------------------------------ config */
 
 static void test_features_offered(void **state)
@@ -340,13 +412,17 @@ static void test_features_offered(void **state)
 	assert_true(VIRTIO_NET_FEATURES & VIRTIO_NET_F_MTU);
 	assert_true(VIRTIO_NET_FEATURES & VIRTIO_NET_F_CSUM);
 	assert_true(VIRTIO_NET_FEATURES & VIRTIO_NET_F_GUEST_CSUM);
-	/* No segmentation offload, no merged buffers, one queue pair, no
-	 * control queue: the code has none of them. */
+	/* TCP segmentation offload both ways, with ECN. */
+	assert_true(VIRTIO_NET_FEATURES & VIRTIO_NET_F_HOST_TSO4);
+	assert_true(VIRTIO_NET_FEATURES & VIRTIO_NET_F_HOST_TSO6);
+	assert_true(VIRTIO_NET_FEATURES & VIRTIO_NET_F_HOST_ECN);
+	assert_true(VIRTIO_NET_FEATURES & VIRTIO_NET_F_GUEST_TSO4);
+	assert_true(VIRTIO_NET_FEATURES & VIRTIO_NET_F_GUEST_TSO6);
+	assert_true(VIRTIO_NET_FEATURES & VIRTIO_NET_F_GUEST_ECN);
+	/* No UFO, no merged buffers (a receive chain holds one frame), one
+	 * queue pair, no control queue: the code has none of them. */
 	assert_int_equal(VIRTIO_NET_FEATURES &
-			 (VIRTIO_NET_F_GUEST_TSO4 | VIRTIO_NET_F_GUEST_TSO6 |
-			  VIRTIO_NET_F_GUEST_ECN | VIRTIO_NET_F_GUEST_UFO |
-			  VIRTIO_NET_F_HOST_TSO4 | VIRTIO_NET_F_HOST_TSO6 |
-			  VIRTIO_NET_F_HOST_ECN | VIRTIO_NET_F_HOST_UFO |
+			 (VIRTIO_NET_F_GUEST_UFO | VIRTIO_NET_F_HOST_UFO |
 			  VIRTIO_NET_F_MRG_RXBUF | VIRTIO_NET_F_CTRL_VQ |
 			  VIRTIO_NET_F_MQ),
 			 0);
@@ -354,7 +430,35 @@ static void test_features_offered(void **state)
 	assert_int_equal(VIRTIO_NET_F_MAC, 1u << 5);
 	assert_int_equal(VIRTIO_NET_F_STATUS, 1u << 16);
 	assert_int_equal(VIRTIO_NET_F_MTU, 1u << 3);
+	assert_int_equal(VIRTIO_NET_F_GUEST_TSO4, 1u << 7);
+	assert_int_equal(VIRTIO_NET_F_GUEST_TSO6, 1u << 8);
+	assert_int_equal(VIRTIO_NET_F_GUEST_ECN, 1u << 9);
+	assert_int_equal(VIRTIO_NET_F_HOST_TSO4, 1u << 11);
+	assert_int_equal(VIRTIO_NET_F_HOST_TSO6, 1u << 12);
+	assert_int_equal(VIRTIO_NET_F_HOST_ECN, 1u << 13);
 	assert_int_equal(sizeof(struct virtio_net_hdr), VIRTIO_NET_HDR_SIZE);
+	assert_int_equal(VIRTIO_NET_FRAME_MAX, 1518);
+	assert_int_equal(VIRTIO_NET_GSO_FRAME_MAX, 65553);
+}
+
+/* 5.1.3.1: each offered feature comes with what it depends on. */
+static void test_feature_dependencies(void **state)
+{
+	static const struct {
+		uint64_t feature, needs;
+	} deps[] = {
+		{ VIRTIO_NET_F_HOST_TSO4, VIRTIO_NET_F_CSUM },
+		{ VIRTIO_NET_F_HOST_TSO6, VIRTIO_NET_F_CSUM },
+		{ VIRTIO_NET_F_HOST_ECN, VIRTIO_NET_F_HOST_TSO4 },
+		{ VIRTIO_NET_F_GUEST_TSO4, VIRTIO_NET_F_GUEST_CSUM },
+		{ VIRTIO_NET_F_GUEST_TSO6, VIRTIO_NET_F_GUEST_CSUM },
+		{ VIRTIO_NET_F_GUEST_ECN, VIRTIO_NET_F_GUEST_TSO4 },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(deps) / sizeof(deps[0]); i++)
+		if (VIRTIO_NET_FEATURES & deps[i].feature)
+			assert_true(VIRTIO_NET_FEATURES & deps[i].needs);
 }
 
 static void test_config_space(void **state)
@@ -408,7 +512,7 @@ static void test_tx_header_then_frame(void **state)
 	assert_int_equal(o.st, VIRTIO_NET_OK);
 	assert_int_equal(o.len, sizeof(frame));
 	assert_memory_equal(o.buf, frame, sizeof(frame));
-	assert_false(o.csum.partial);
+	assert_false(o.off.partial);
 	/* Only the frame's bytes are written. */
 	assert_int_equal(o.buf[sizeof(frame)], 0xee);
 	free(o.buf);
@@ -457,7 +561,7 @@ static void test_tx_short_chains(void **state)
 	o = tx(e, 0, 1518);
 	assert_int_equal(o.st, VIRTIO_NET_ERR_HDR_SHORT);
 	assert_int_equal(o.len, 0);
-	assert_false(o.csum.partial);
+	assert_false(o.off.partial);
 	free(o.buf);
 
 	/* Only writable buffers: nothing to send. */
@@ -494,39 +598,247 @@ static void test_tx_too_long(void **state)
 	for (size_t i = 0; i < 1518; i++)
 		assert_int_equal(o.buf[i], 0xee);
 	free(o.buf);
-	/* A buffer of exactly the frame's size is enough. */
-	o = tx(e, 0, 1519);
+	/* Nor with room for a GSO frame: without GSO, 1518 is the most. */
+	o = tx(e, VIRTIO_NET_FEATURES, VIRTIO_NET_GSO_FRAME_MAX);
+	assert_int_equal(o.st, VIRTIO_NET_ERR_TOO_LONG);
+	assert_int_equal(o.len, 1519);
+	for (size_t i = 0; i < VIRTIO_NET_GSO_FRAME_MAX; i++)
+		assert_int_equal(o.buf[i], 0xee);
+	free(o.buf);
+	/* A frame of 1518 and a buffer of exactly its size are enough. */
+	put_tx(e, hdr, frame, 1518, sizes, 2);
+	o = tx(e, 0, 1518);
 	assert_int_equal(o.st, VIRTIO_NET_OK);
-	assert_memory_equal(o.buf, frame, sizeof(frame));
+	assert_int_equal(o.len, 1518);
+	assert_memory_equal(o.buf, frame, 1518);
 	free(o.buf);
 }
 
+/* GSO types the device never takes, whatever was negotiated (UFO, USO,
+ * ECN on its own, unknown), and TCP ones whose feature the driver did not
+ * accept: the frame is refused, even with a header otherwise valid. */
 static void test_tx_gso_refused(void **state)
 {
 	struct env *e = *state;
-	static const uint8_t types[] = {
-		VIRTIO_NET_HDR_GSO_TCPV4, VIRTIO_NET_HDR_GSO_UDP,
-		VIRTIO_NET_HDR_GSO_TCPV6, VIRTIO_NET_HDR_GSO_UDP_L4,
-		VIRTIO_NET_HDR_GSO_ECN, VIRTIO_NET_HDR_GSO_TCPV4 | 0x80, 2, 0x7f,
+	static const uint8_t never[] = {
+		VIRTIO_NET_HDR_GSO_UDP, VIRTIO_NET_HDR_GSO_UDP_L4,
+		VIRTIO_NET_HDR_GSO_ECN, VIRTIO_NET_HDR_GSO_UDP | 0x80,
+		2, 6, 0x7f, 0xff,
 	};
-	uint8_t hdr[12], frame[60];
-	const size_t sizes[] = { 72 };
+	static const struct {
+		uint8_t type;
+		uint64_t missing;
+	} not_negotiated[] = {
+		{ VIRTIO_NET_HDR_GSO_TCPV4, VIRTIO_NET_F_HOST_TSO4 },
+		{ VIRTIO_NET_HDR_GSO_TCPV6, VIRTIO_NET_F_HOST_TSO6 },
+		{ VIRTIO_NET_HDR_GSO_TCPV4 | 0x80, VIRTIO_NET_F_HOST_ECN },
+		{ VIRTIO_NET_HDR_GSO_TCPV6 | 0x80, VIRTIO_NET_F_HOST_ECN },
+		{ VIRTIO_NET_HDR_GSO_TCPV4 | 0x80, VIRTIO_NET_F_HOST_TSO4 },
+		/* The receive side's features are not the transmit side's. */
+		{ VIRTIO_NET_HDR_GSO_TCPV4, VIRTIO_NET_F_HOST_TSO4 |
+			VIRTIO_NET_F_HOST_TSO6 | VIRTIO_NET_F_HOST_ECN },
+	};
+	uint8_t hdr[12], frame[200];
+	const size_t sizes[] = { 212 };
+	struct tx_out o;
 
 	pattern(frame, sizeof(frame), 2);
-	for (size_t i = 0; i < sizeof(types); i++) {
-		struct tx_out o;
-
-		make_hdr(hdr, 0, types[i], 0, 0);
+	for (size_t i = 0; i < sizeof(never); i++) {
+		make_gso_hdr(hdr, VIRTIO_NET_HDR_F_NEEDS_CSUM, never[i], 54, 100,
+			     34, 16);
 		put_tx(e, hdr, frame, sizeof(frame), sizes, 1);
-		o = tx(e, VIRTIO_NET_FEATURES, 1518);
+		o = tx(e, ~0ull, VIRTIO_NET_GSO_FRAME_MAX);
 		assert_int_equal(o.st, VIRTIO_NET_ERR_GSO);
 		assert_int_equal(o.len, 0);
+		assert_false(o.off.partial);
+		assert_int_equal(o.off.gso_type, 0);
+		free(o.buf);
+	}
+	for (size_t i = 0; i < sizeof(not_negotiated) / sizeof(not_negotiated[0]);
+	     i++) {
+		make_gso_hdr(hdr, VIRTIO_NET_HDR_F_NEEDS_CSUM,
+			     not_negotiated[i].type, 54, 100, 34, 16);
+		put_tx(e, hdr, frame, sizeof(frame), sizes, 1);
+		o = tx(e, VIRTIO_NET_FEATURES & ~not_negotiated[i].missing,
+		       VIRTIO_NET_GSO_FRAME_MAX);
+		assert_int_equal(o.st, VIRTIO_NET_ERR_GSO);
+		assert_int_equal(o.len, 0);
+		free(o.buf);
+		/* With it, the same frame goes through. */
+		o = tx(e, VIRTIO_NET_FEATURES, VIRTIO_NET_GSO_FRAME_MAX);
+		assert_int_equal(o.st, VIRTIO_NET_OK);
+		assert_int_equal(o.off.gso_type, not_negotiated[i].type);
 		free(o.buf);
 	}
 }
 
+/* A TCP GSO frame the driver may send: read whole, its offloads as the
+ * header gave them. */
+static void test_tx_gso_accepted(void **state)
+{
+	struct env *e = *state;
+	/* Header, then the linear part, then page-sized fragments, as
+	 * Linux's xmit_skb lays out a 64 KiB skb. */
+	const size_t sizes[] = { 12, 54 + 200, 4096 };
+	uint8_t hdr[12];
+	uint8_t *frame = malloc(VIRTIO_NET_GSO_FRAME_MAX);
+	size_t len;
+	struct tx_out o;
+
+	assert_non_null(frame);
+	len = make_tcp4_gso(frame, 60000);
+	make_gso_hdr(hdr, VIRTIO_NET_HDR_F_NEEDS_CSUM, VIRTIO_NET_HDR_GSO_TCPV4,
+		     54 + 200, 1448, 34, 16);
+	put_tx(e, hdr, frame, len, sizes, 3);
+	o = tx(e, VIRTIO_NET_F_CSUM | VIRTIO_NET_F_HOST_TSO4, len);
+	assert_int_equal(o.st, VIRTIO_NET_OK);
+	assert_int_equal(o.len, len);
+	assert_memory_equal(o.buf, frame, len);
+	assert_true(o.off.partial);
+	assert_int_equal(o.off.csum_start, 34);
+	assert_int_equal(o.off.csum_offset, 16);
+	assert_int_equal(o.off.gso_type, VIRTIO_NET_HDR_GSO_TCPV4);
+	assert_int_equal(o.off.gso_size, 1448);
+	assert_int_equal(o.off.hdr_len, 54 + 200);
+	free(o.buf);
+
+	/* IPv6 with the ECN bit, headers in one buffer with the frame. */
+	len = make_tcp6_gso(frame, 40000);
+	make_gso_hdr(hdr, VIRTIO_NET_HDR_F_NEEDS_CSUM,
+		     VIRTIO_NET_HDR_GSO_TCPV6 | VIRTIO_NET_HDR_GSO_ECN, 74, 1428,
+		     54, 16);
+	put_tx(e, hdr, frame, len, sizes + 2, 1);
+	o = tx(e, VIRTIO_NET_F_CSUM | VIRTIO_NET_F_HOST_TSO6 |
+			  VIRTIO_NET_F_HOST_ECN,
+	       VIRTIO_NET_GSO_FRAME_MAX);
+	assert_int_equal(o.st, VIRTIO_NET_OK);
+	assert_int_equal(o.len, len);
+	assert_memory_equal(o.buf, frame, len);
+	assert_int_equal(o.off.gso_type,
+			 VIRTIO_NET_HDR_GSO_TCPV6 | VIRTIO_NET_HDR_GSO_ECN);
+	assert_int_equal(o.off.gso_size, 1428);
+	assert_int_equal(o.off.hdr_len, 74);
+	assert_int_equal(o.off.csum_start, 54);
+	free(o.buf);
+
+	/* A GSO frame needs no minimum length: a short one is read too. */
+	len = make_tcp4_gso(frame, 100);
+	make_gso_hdr(hdr, VIRTIO_NET_HDR_F_NEEDS_CSUM, VIRTIO_NET_HDR_GSO_TCPV4,
+		     54, 50, 34, 16);
+	put_tx(e, hdr, frame, len, sizes + 2, 1);
+	o = tx(e, VIRTIO_NET_FEATURES, 1518);
+	assert_int_equal(o.st, VIRTIO_NET_OK);
+	assert_int_equal(o.len, len);
+	free(o.buf);
+	free(frame);
+}
+
+/* The lengths: a GSO frame up to VIRTIO_NET_GSO_FRAME_MAX, and no more
+ * than the buffer; longer ones are refused unread. */
+static void test_tx_gso_lengths(void **state)
+{
+	struct env *e = *state;
+	const size_t sizes[] = { 12, 0x8000 };
+	uint8_t hdr[12];
+	uint8_t *frame = malloc(VIRTIO_NET_GSO_FRAME_MAX + 1);
+	struct tx_out o;
+
+	assert_non_null(frame);
+	pattern(frame, VIRTIO_NET_GSO_FRAME_MAX + 1, 77);
+	make_gso_hdr(hdr, VIRTIO_NET_HDR_F_NEEDS_CSUM, VIRTIO_NET_HDR_GSO_TCPV4,
+		     54, 1448, 34, 16);
+	put_tx(e, hdr, frame, VIRTIO_NET_GSO_FRAME_MAX, sizes, 2);
+	o = tx(e, VIRTIO_NET_FEATURES, VIRTIO_NET_GSO_FRAME_MAX);
+	assert_int_equal(o.st, VIRTIO_NET_OK);
+	assert_int_equal(o.len, VIRTIO_NET_GSO_FRAME_MAX);
+	assert_memory_equal(o.buf, frame, VIRTIO_NET_GSO_FRAME_MAX);
+	free(o.buf);
+	/* The buffer too small for it. */
+	o = tx(e, VIRTIO_NET_FEATURES, VIRTIO_NET_GSO_FRAME_MAX - 1);
+	assert_int_equal(o.st, VIRTIO_NET_ERR_TOO_LONG);
+	assert_int_equal(o.len, VIRTIO_NET_GSO_FRAME_MAX);
+	for (size_t i = 0; i < VIRTIO_NET_GSO_FRAME_MAX - 1; i++)
+		assert_int_equal(o.buf[i], 0xee);
+	free(o.buf);
+	/* One byte more than any GSO frame, with room to spare. */
+	put_tx(e, hdr, frame, VIRTIO_NET_GSO_FRAME_MAX + 1, sizes, 2);
+	o = tx(e, VIRTIO_NET_FEATURES, VIRTIO_NET_GSO_FRAME_MAX + 100);
+	assert_int_equal(o.st, VIRTIO_NET_ERR_TOO_LONG);
+	assert_int_equal(o.len, VIRTIO_NET_GSO_FRAME_MAX + 1);
+	for (size_t i = 0; i < VIRTIO_NET_GSO_FRAME_MAX + 100; i++)
+		assert_int_equal(o.buf[i], 0xee);
+	free(o.buf);
+	free(frame);
+}
+
+/* 5.1.6.2.1: a GSO frame comes with NEEDS_CSUM, a gso_size, headers
+ * inside the frame; and its checksum is TCP's. */
+static void test_tx_gso_fields(void **state)
+{
+	struct env *e = *state;
+	static const struct {
+		uint8_t flags;
+		uint16_t hdr_len, gso_size, csum_start, csum_offset;
+		enum virtio_net_status st;
+	} cases[] = {
+		{ 1, 54, 1448, 34, 16, VIRTIO_NET_OK },
+		{ 0, 54, 1448, 34, 16, VIRTIO_NET_ERR_GSO_FIELDS },
+		{ 1, 54, 0, 34, 16, VIRTIO_NET_ERR_GSO_FIELDS },
+		{ 1, 54, 1, 34, 16, VIRTIO_NET_OK },
+		{ 1, 54, 0xffff, 34, 16, VIRTIO_NET_OK },
+		{ 1, 3000, 1448, 34, 16, VIRTIO_NET_OK },	/* = length */
+		{ 1, 3001, 1448, 34, 16, VIRTIO_NET_ERR_GSO_FIELDS },
+		{ 1, 0xffff, 1448, 34, 16, VIRTIO_NET_ERR_GSO_FIELDS },
+		{ 1, 0, 1448, 34, 16, VIRTIO_NET_OK },	/* a hint only */
+		{ 1, 54, 1448, 34, 6, VIRTIO_NET_ERR_GSO_FIELDS },	/* UDP's */
+		{ 1, 54, 1448, 34, 0, VIRTIO_NET_ERR_GSO_FIELDS },
+		{ 1, 54, 1448, 2990, 16, VIRTIO_NET_ERR_CSUM_RANGE },
+		{ 1, 54, 1448, 2982, 16, VIRTIO_NET_OK },	/* last 2 bytes */
+		{ 1, 54, 1448, 10, 16, VIRTIO_NET_ERR_CSUM_RANGE },
+	};
+	uint8_t hdr[12];
+	uint8_t *frame = malloc(3000);
+	const size_t sizes[] = { 12, 1000 };
+
+	assert_non_null(frame);
+	pattern(frame, 3000, 8);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct tx_out o;
+
+		make_gso_hdr(hdr, cases[i].flags, VIRTIO_NET_HDR_GSO_TCPV4,
+			     cases[i].hdr_len, cases[i].gso_size,
+			     cases[i].csum_start, cases[i].csum_offset);
+		put_tx(e, hdr, frame, 3000, sizes, 2);
+		o = tx(e, VIRTIO_NET_FEATURES, VIRTIO_NET_GSO_FRAME_MAX);
+		assert_int_equal(o.st, cases[i].st);
+		if (o.st == VIRTIO_NET_OK) {
+			assert_int_equal(o.len, 3000);
+			assert_int_equal(o.off.hdr_len, cases[i].hdr_len);
+			assert_int_equal(o.off.gso_size, cases[i].gso_size);
+			assert_true(virtio_net_offload_valid(3000, &o.off));
+		} else {
+			assert_int_equal(o.len, 0);
+			assert_false(o.off.partial);
+			assert_int_equal(o.off.gso_type, 0);
+		}
+		free(o.buf);
+	}
+	/* NEEDS_CSUM without CSUM (HOST_TSO4 without its dependency). */
+	make_gso_hdr(hdr, 1, VIRTIO_NET_HDR_GSO_TCPV4, 54, 1448, 34, 16);
+	put_tx(e, hdr, frame, 3000, sizes, 2);
+	{
+		struct tx_out o = tx(e, VIRTIO_NET_F_HOST_TSO4,
+				     VIRTIO_NET_GSO_FRAME_MAX);
+
+		assert_int_equal(o.st, VIRTIO_NET_ERR_CSUM_NOT_OFFERED);
+		free(o.buf);
+	}
+	free(frame);
+}
+
 /* Bits the device does not act on, and fields that only matter with GSO
- * or on receive, are ignored: the frame goes through. */
+ * or on receive, are ignored without GSO: the frame goes through, and
+ * carries no hdr_len or gso_size on. */
 static void test_tx_ignored_fields(void **state)
 {
 	struct env *e = *state;
@@ -546,7 +858,10 @@ static void test_tx_ignored_fields(void **state)
 	assert_int_equal(o.len, sizeof(frame));
 	assert_memory_equal(o.buf, frame, sizeof(frame));
 	/* csum_start/offset are not looked at without NEEDS_CSUM. */
-	assert_false(o.csum.partial);
+	assert_false(o.off.partial);
+	assert_int_equal(o.off.gso_type, VIRTIO_NET_HDR_GSO_NONE);
+	assert_int_equal(o.off.gso_size, 0);
+	assert_int_equal(o.off.hdr_len, 0);
 	free(o.buf);
 }
 
@@ -565,14 +880,14 @@ static void test_tx_needs_csum(void **state)
 	o = tx(e, VIRTIO_NET_FEATURES & ~VIRTIO_NET_F_CSUM, 1518);
 	assert_int_equal(o.st, VIRTIO_NET_ERR_CSUM_NOT_OFFERED);
 	assert_int_equal(o.len, 0);
-	assert_false(o.csum.partial);
+	assert_false(o.off.partial);
 	free(o.buf);
 
 	o = tx(e, VIRTIO_NET_F_CSUM, 1518);
 	assert_int_equal(o.st, VIRTIO_NET_OK);
-	assert_true(o.csum.partial);
-	assert_int_equal(o.csum.start, 34);
-	assert_int_equal(o.csum.offset, 6);
+	assert_true(o.off.partial);
+	assert_int_equal(o.off.csum_start, 34);
+	assert_int_equal(o.off.csum_offset, 6);
 	/* The frame is passed on as it came, still partial. */
 	assert_memory_equal(o.buf, frame, sizeof(frame));
 	assert_false(udp4_checksum_ok(o.buf));
@@ -610,7 +925,7 @@ static void test_tx_csum_range(void **state)
 		o = tx(e, VIRTIO_NET_F_CSUM, 1518);
 		assert_int_equal(o.st, cases[i].ok ? VIRTIO_NET_OK
 						    : VIRTIO_NET_ERR_CSUM_RANGE);
-		assert_int_equal(o.csum.partial, cases[i].ok);
+		assert_int_equal(o.off.partial, cases[i].ok);
 		assert_int_equal(virtio_net_csum_in_frame(sizeof(frame),
 							  cases[i].start,
 							  cases[i].offset),
@@ -766,7 +1081,7 @@ static void test_rx_partial_to_guest_csum(void **state)
 {
 	struct env *e = *state;
 	uint8_t frame[UDP4_LEN];
-	struct virtio_net_csum csum = { true, 34, 6 };
+	struct virtio_net_offload csum = CSUM(34, 6);
 	uint32_t written;
 
 	make_udp4_partial(frame);
@@ -787,7 +1102,7 @@ static void test_rx_partial_completed(void **state)
 {
 	struct env *e = *state;
 	uint8_t frame[UDP4_LEN], orig[UDP4_LEN];
-	struct virtio_net_csum csum = { true, 34, 6 };
+	struct virtio_net_offload csum = CSUM(34, 6);
 	const uint8_t *got = e->flat.bytes + 512 + 12;
 	uint32_t written;
 
@@ -816,7 +1131,7 @@ static void test_rx_partial_completed_split_field(void **state)
 {
 	struct env *e = *state;
 	uint8_t frame[TCP6_LEN], got[TCP6_LEN];
-	struct virtio_net_csum csum = { true, 54, 16 };
+	struct virtio_net_offload csum = CSUM(54, 16);
 	uint32_t written;
 	/* The first buffer ends after the first byte of the checksum field,
 	 * which is at frame offset 54 + 16. */
@@ -853,11 +1168,11 @@ static void test_tx_to_rx_completes(void **state)
 	put_tx(e, hdr, frame, sizeof(frame), sizes, 3);
 	o = tx(e, VIRTIO_NET_FEATURES, 1518);
 	assert_int_equal(o.st, VIRTIO_NET_OK);
-	assert_true(o.csum.partial);
+	assert_true(o.off.partial);
 	chain_reset(&e->chain);
 	chain_add(&e->chain, 8192, 12 + 1518, true);
 	assert_int_equal(virtio_net_rx_write(&e->chain, &e->mem, 0, o.buf, o.len,
-					     &o.csum, &written),
+					     &o.off, &written),
 			 VIRTIO_NET_OK);
 	assert_true(tcp6_checksum_ok(e->flat.bytes + 8192 + 12));
 	free(o.buf);
@@ -867,7 +1182,7 @@ static void test_rx_csum_out_of_frame(void **state)
 {
 	struct env *e = *state;
 	uint8_t frame[60];
-	struct virtio_net_csum bad = { true, 50, 9 };
+	struct virtio_net_offload bad = CSUM(50, 9);
 	uint32_t written = 5;
 
 	pattern(frame, sizeof(frame), 1);
@@ -902,6 +1217,302 @@ static void test_rx_copy_fails(void **state)
 					     sizeof(frame), NULL, &written),
 			 VIRTIO_NET_ERR_COPY);
 	assert_int_equal(written, 0);
+}
+
+/* ------------------------------------------------------------ GSO receive */
+
+/* The offloads of a TCP GSO frame, as tx_read gives them. */
+static struct virtio_net_offload gso_off(uint8_t type, uint16_t csum_start,
+					 uint16_t hdr_len, uint16_t gso_size)
+{
+	return (struct virtio_net_offload){
+		.partial = true,
+		.csum_start = csum_start,
+		.csum_offset = 16,
+		.gso_type = type,
+		.gso_size = gso_size,
+		.hdr_len = hdr_len,
+	};
+}
+
+#define PAGE 4096u
+#define BIG_FRAGS 17	/* Linux's MAX_SKB_FRAGS */
+#define BIG_BASE PAGE
+
+/* A receive chain as Linux posts it when it took GUEST_TSO* without
+ * MRG_RXBUF (add_recvbuf_big): the header in a buffer of its own, the
+ * rest of its page after the padded header (16 bytes), then 17 pages. */
+static size_t post_big(struct env *e)
+{
+	chain_reset(&e->chain);
+	chain_add(&e->chain, BIG_BASE, 12, true);
+	chain_add(&e->chain, BIG_BASE + 16, PAGE - 16, true);
+	for (unsigned i = 1; i <= BIG_FRAGS; i++)
+		chain_add(&e->chain, BIG_BASE + (uint64_t)i * PAGE, PAGE, true);
+	return e->chain.writable_len;
+}
+
+/* The first n writable bytes of the chain, gathered. */
+static void gather(const struct env *e, uint8_t *out, size_t n)
+{
+	size_t off = 0;
+
+	for (unsigned i = e->chain.readable; i < e->chain.count && off < n; i++) {
+		size_t k = e->chain.seg[i].len;
+
+		if (k > n - off)
+			k = n - off;
+		memcpy(out + off, e->flat.bytes + e->chain.seg[i].addr, k);
+		off += k;
+	}
+	assert_int_equal(off, n);
+}
+
+/* A GSO frame to a driver that took GUEST_TSO4: whole, into one big
+ * chain, its header saying what the sender's said (num_buffers 1). */
+static void test_rx_gso_to_tso_receiver(void **state)
+{
+	struct env *e = *state;
+	uint8_t *frame = malloc(VIRTIO_NET_GSO_FRAME_MAX);
+	uint8_t *got = malloc(12 + VIRTIO_NET_GSO_FRAME_MAX);
+	struct virtio_net_offload off =
+		gso_off(VIRTIO_NET_HDR_GSO_TCPV4, 34, 54, 1448);
+	uint8_t want[12];
+	size_t len;
+	uint32_t written = 0;
+
+	assert_non_null(frame);
+	assert_non_null(got);
+	assert_true(post_big(e) >= 12 + VIRTIO_NET_GSO_FRAME_MAX);
+	len = make_tcp4_gso(frame, 60000);
+	assert_int_equal(virtio_net_rx_write(&e->chain, &e->mem,
+					     VIRTIO_NET_FEATURES, frame, len,
+					     &off, &written),
+			 VIRTIO_NET_OK);
+	assert_int_equal(written, 12 + len);
+	gather(e, got, 12 + len);
+	make_gso_hdr(want, VIRTIO_NET_HDR_F_NEEDS_CSUM, VIRTIO_NET_HDR_GSO_TCPV4,
+		     54, 1448, 34, 16);
+	want[10] = 1;
+	assert_memory_equal(got, want, 12);
+	assert_memory_equal(got + 12, frame, len);
+
+	/* The largest one fits too; IPv6 with ECN to a driver with just
+	 * what it needs. */
+	pattern(frame, VIRTIO_NET_GSO_FRAME_MAX, 3);
+	off = gso_off(VIRTIO_NET_HDR_GSO_TCPV6 | VIRTIO_NET_HDR_GSO_ECN, 54, 74,
+		      8000);
+	post_big(e);
+	assert_int_equal(virtio_net_rx_write(&e->chain, &e->mem,
+					     VIRTIO_NET_F_GUEST_CSUM |
+						     VIRTIO_NET_F_GUEST_TSO6 |
+						     VIRTIO_NET_F_GUEST_ECN,
+					     frame, VIRTIO_NET_GSO_FRAME_MAX,
+					     &off, &written),
+			 VIRTIO_NET_OK);
+	assert_int_equal(written, 12 + VIRTIO_NET_GSO_FRAME_MAX);
+	gather(e, got, 12 + VIRTIO_NET_GSO_FRAME_MAX);
+	make_gso_hdr(want, VIRTIO_NET_HDR_F_NEEDS_CSUM,
+		     VIRTIO_NET_HDR_GSO_TCPV6 | VIRTIO_NET_HDR_GSO_ECN, 74, 8000,
+		     54, 16);
+	want[10] = 1;
+	assert_memory_equal(got, want, 12);
+	assert_memory_equal(got + 12, frame, VIRTIO_NET_GSO_FRAME_MAX);
+	free(got);
+	free(frame);
+}
+
+/* A GSO frame for a driver that did not take its type: nothing written,
+ * a status of its own (the caller drops it). */
+static void test_rx_gso_not_negotiated(void **state)
+{
+	struct env *e = *state;
+	static const uint64_t csum = VIRTIO_NET_F_GUEST_CSUM;
+	static const struct {
+		uint8_t type;
+		uint64_t features;
+		bool takes;
+	} cases[] = {
+		{ VIRTIO_NET_HDR_GSO_TCPV4, 0, false },
+		{ VIRTIO_NET_HDR_GSO_TCPV4, csum, false },
+		{ VIRTIO_NET_HDR_GSO_TCPV4, csum | VIRTIO_NET_F_GUEST_TSO6, false },
+		{ VIRTIO_NET_HDR_GSO_TCPV4, VIRTIO_NET_F_GUEST_TSO4, false },
+		{ VIRTIO_NET_HDR_GSO_TCPV4, csum | VIRTIO_NET_F_HOST_TSO4 |
+			VIRTIO_NET_F_CSUM, false },
+		{ VIRTIO_NET_HDR_GSO_TCPV4, csum | VIRTIO_NET_F_GUEST_TSO4, true },
+		{ VIRTIO_NET_HDR_GSO_TCPV6, csum | VIRTIO_NET_F_GUEST_TSO4, false },
+		{ VIRTIO_NET_HDR_GSO_TCPV6, csum | VIRTIO_NET_F_GUEST_TSO6, true },
+		{ VIRTIO_NET_HDR_GSO_TCPV4 | 0x80, csum | VIRTIO_NET_F_GUEST_TSO4,
+		  false },
+		{ VIRTIO_NET_HDR_GSO_TCPV4 | 0x80, csum | VIRTIO_NET_F_GUEST_ECN,
+		  false },
+		{ VIRTIO_NET_HDR_GSO_TCPV4 | 0x80, csum | VIRTIO_NET_F_GUEST_TSO4 |
+			VIRTIO_NET_F_GUEST_ECN, true },
+		{ VIRTIO_NET_HDR_GSO_UDP, ~0ull, false },
+		{ VIRTIO_NET_HDR_GSO_UDP_L4, ~0ull, false },
+		{ 0x7f, ~0ull, false },
+	};
+	uint8_t *frame = malloc(30000);
+	uint32_t written;
+
+	assert_non_null(frame);
+	make_tcp4_gso(frame, 30000 - 54);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct virtio_net_offload off =
+			gso_off(cases[i].type, 34, 54, 1448);
+
+		assert_int_equal(virtio_net_rx_takes(cases[i].features, &off),
+				 cases[i].takes);
+		post_big(e);
+		snapshot(e);
+		written = 99;
+		assert_int_equal(virtio_net_rx_write(&e->chain, &e->mem,
+						     cases[i].features, frame,
+						     30000, &off, &written),
+				 cases[i].takes ? VIRTIO_NET_OK
+						: VIRTIO_NET_ERR_RX_NO_GSO);
+		if (!cases[i].takes) {
+			assert_int_equal(written, 0);
+			assert_memory_unchanged(e);
+		}
+	}
+	/* No GSO: any driver takes it. */
+	{
+		struct virtio_net_offload plain = CSUM(34, 16);
+
+		assert_true(virtio_net_rx_takes(0, NULL));
+		assert_true(virtio_net_rx_takes(0, &plain));
+	}
+	free(frame);
+}
+
+/* A GSO frame for a driver with GUEST_TSO4 whose chain is small (say a
+ * buffer for 1518 bytes): too small, as for any frame. */
+static void test_rx_gso_too_small(void **state)
+{
+	struct env *e = *state;
+	uint8_t frame[3000];
+	struct virtio_net_offload off =
+		gso_off(VIRTIO_NET_HDR_GSO_TCPV4, 34, 54, 1448);
+	uint32_t written = 5;
+
+	make_tcp4_gso(frame, sizeof(frame) - 54);
+	chain_reset(&e->chain);
+	chain_add(&e->chain, 0, 12 + 1518, true);
+	snapshot(e);
+	assert_int_equal(virtio_net_rx_write(&e->chain, &e->mem,
+					     VIRTIO_NET_FEATURES, frame,
+					     sizeof(frame), &off, &written),
+			 VIRTIO_NET_ERR_RX_TOO_SMALL);
+	assert_int_equal(written, 0);
+	assert_memory_unchanged(e);
+	/* One byte short of header and frame. */
+	chain_add(&e->chain, 8192, sizeof(frame) - 1518 - 1, true);
+	assert_int_equal(virtio_net_rx_write(&e->chain, &e->mem,
+					     VIRTIO_NET_FEATURES, frame,
+					     sizeof(frame), &off, &written),
+			 VIRTIO_NET_ERR_RX_TOO_SMALL);
+	assert_memory_unchanged(e);
+}
+
+/* Offloads that tx_read would never give are not passed on. */
+static void test_rx_gso_not_valid(void **state)
+{
+	struct env *e = *state;
+	uint8_t frame[3000];
+	struct virtio_net_offload off;
+	uint32_t written = 5;
+
+	make_tcp4_gso(frame, sizeof(frame) - 54);
+	chain_reset(&e->chain);
+	chain_add(&e->chain, 0, 8192, true);
+	snapshot(e);
+	for (int i = 0; i < 6; i++) {
+		enum virtio_net_status want = VIRTIO_NET_ERR_GSO_FIELDS;
+
+		off = gso_off(VIRTIO_NET_HDR_GSO_TCPV4, 34, 54, 1448);
+		switch (i) {
+		case 0:
+			off.partial = false;
+			break;
+		case 1:
+			off.gso_size = 0;
+			break;
+		case 2:
+			off.hdr_len = sizeof(frame) + 1;
+			break;
+		case 3:
+			off.csum_offset = 6;
+			break;
+		case 4:
+			off.csum_start = sizeof(frame) - 17;
+			want = VIRTIO_NET_ERR_CSUM_RANGE;
+			break;
+		case 5:
+			off.csum_start = 0;
+			want = VIRTIO_NET_ERR_CSUM_RANGE;
+			break;
+		}
+		assert_false(virtio_net_offload_valid(sizeof(frame), &off));
+		assert_int_equal(virtio_net_rx_write(&e->chain, &e->mem,
+						     VIRTIO_NET_FEATURES, frame,
+						     sizeof(frame), &off,
+						     &written),
+				 want);
+		assert_int_equal(written, 0);
+		assert_memory_unchanged(e);
+	}
+	off = gso_off(VIRTIO_NET_HDR_GSO_TCPV4, 34, sizeof(frame), 1);
+	assert_true(virtio_net_offload_valid(sizeof(frame), &off));
+	assert_true(virtio_net_offload_valid(0, NULL));
+}
+
+/* The whole path: a GSO frame read from one guest's transmit chain and
+ * written into another's big chain. The receiver's header is the
+ * sender's, byte for byte, but for num_buffers. */
+static void test_tx_to_rx_gso(void **state)
+{
+	struct env *e = *state;
+	const size_t sizes[] = { 12, 54 + 100, 4096 };
+	uint8_t hdr[12];
+	uint8_t *frame = malloc(VIRTIO_NET_GSO_FRAME_MAX);
+	uint8_t *got = malloc(12 + VIRTIO_NET_GSO_FRAME_MAX);
+	size_t len;
+	uint32_t written;
+	struct tx_out o;
+
+	assert_non_null(frame);
+	assert_non_null(got);
+	len = make_tcp6_gso(frame, 65535 - 40 - 20);
+	make_gso_hdr(hdr, VIRTIO_NET_HDR_F_NEEDS_CSUM, VIRTIO_NET_HDR_GSO_TCPV6,
+		     54 + 100, 1428, 54, 16);
+	/* The transmit chain sits above where post_big puts its pages. */
+	chain_reset(&e->chain);
+	{
+		uint8_t *all = malloc(12 + len);
+
+		assert_non_null(all);
+		memcpy(all, hdr, 12);
+		memcpy(all + 12, frame, len);
+		put_readable(e, BIG_BASE + (BIG_FRAGS + 1) * PAGE, 0, all,
+			     12 + len, sizes, 3);
+		free(all);
+	}
+	o = tx(e, VIRTIO_NET_FEATURES, VIRTIO_NET_GSO_FRAME_MAX);
+	assert_int_equal(o.st, VIRTIO_NET_OK);
+	assert_int_equal(o.len, len);
+	post_big(e);
+	assert_int_equal(virtio_net_rx_write(&e->chain, &e->mem,
+					     VIRTIO_NET_FEATURES, o.buf, o.len,
+					     &o.off, &written),
+			 VIRTIO_NET_OK);
+	gather(e, got, 12 + len);
+	hdr[10] = 1;
+	assert_memory_equal(got, hdr, 12);
+	assert_memory_equal(got + 12, frame, len);
+	free(o.buf);
+	free(got);
+	free(frame);
 }
 
 /* ------------------------------------------------------------ checksums */
@@ -941,7 +1552,7 @@ static void test_csum_never_zero(void **state)
 static void test_csum_complete_in_place(void **state)
 {
 	uint8_t frame[UDP4_LEN], orig[UDP4_LEN];
-	struct virtio_net_csum csum = { true, 34, 6 };
+	struct virtio_net_offload csum = CSUM(34, 6);
 
 	(void)state;
 	make_udp4_partial(frame);
@@ -959,7 +1570,7 @@ static void test_csum_complete_in_place(void **state)
 static void test_status_strings(void **state)
 {
 	(void)state;
-	for (int s = VIRTIO_NET_OK; s <= VIRTIO_NET_ERR_RX_TOO_SMALL; s++) {
+	for (int s = VIRTIO_NET_OK; s <= VIRTIO_NET_STATUS_LAST; s++) {
 		const char *str = virtio_net_status_str((enum virtio_net_status)s);
 
 		assert_non_null(str);
@@ -975,12 +1586,16 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_features_offered),
+		cmocka_unit_test(test_feature_dependencies),
 		cmocka_unit_test(test_config_space),
 		T(test_tx_header_then_frame),
 		T(test_tx_any_split),
 		T(test_tx_short_chains),
 		T(test_tx_too_long),
 		T(test_tx_gso_refused),
+		T(test_tx_gso_accepted),
+		T(test_tx_gso_lengths),
+		T(test_tx_gso_fields),
 		T(test_tx_ignored_fields),
 		T(test_tx_needs_csum),
 		T(test_tx_csum_range),
@@ -994,6 +1609,11 @@ int main(void)
 		T(test_tx_to_rx_completes),
 		T(test_rx_csum_out_of_frame),
 		T(test_rx_copy_fails),
+		T(test_rx_gso_to_tso_receiver),
+		T(test_rx_gso_not_negotiated),
+		T(test_rx_gso_too_small),
+		T(test_rx_gso_not_valid),
+		T(test_tx_to_rx_gso),
 		cmocka_unit_test(test_csum_rfc1071_example),
 		cmocka_unit_test(test_csum_never_zero),
 		cmocka_unit_test(test_csum_complete_in_place),

@@ -1,4 +1,5 @@
-/* lib/vswitch.c: ports, where frames go, what is dropped and every counter.
+/* lib/vswitch.c: ports, where frames go, what is dropped and every counter,
+ * for frames and GSO frames.
  * Frames are handed over in heap blocks of exactly their length, so ASan
  * reports a read past the end (a runt's missing EtherType, say). */
 #include <stdarg.h>
@@ -76,19 +77,35 @@ static uint8_t *make_frame(const uint8_t *dst, const uint8_t *src,
 	return f;
 }
 
-/* Forwards one frame and frees it. */
-static enum vswitch_verdict send(struct vswitch *sw, unsigned port,
-				 const uint8_t *dst, const uint8_t *src,
-				 uint16_t type, size_t len,
-				 struct vswitch_dest *dest)
+/* Forwards one frame, GSO or not, and frees it. */
+static enum vswitch_verdict send_any(struct vswitch *sw, unsigned port,
+				     const uint8_t *dst, const uint8_t *src,
+				     uint16_t type, size_t len, bool gso,
+				     struct vswitch_dest *dest)
 {
 	uint8_t *frame = make_frame(dst, src, type, len);
 	enum vswitch_verdict v;
 
 	memset(dest, 0xa5, sizeof(*dest));
-	v = vswitch_forward(sw, port, frame, len, dest);
+	v = vswitch_forward(sw, port, frame, len, gso, dest);
 	free(frame);
 	return v;
+}
+
+static enum vswitch_verdict send(struct vswitch *sw, unsigned port,
+				 const uint8_t *dst, const uint8_t *src,
+				 uint16_t type, size_t len,
+				 struct vswitch_dest *dest)
+{
+	return send_any(sw, port, dst, src, type, len, false, dest);
+}
+
+static enum vswitch_verdict send_gso(struct vswitch *sw, unsigned port,
+				     const uint8_t *dst, const uint8_t *src,
+				     uint16_t type, size_t len,
+				     struct vswitch_dest *dest)
+{
+	return send_any(sw, port, dst, src, type, len, true, dest);
 }
 
 static const struct vswitch_port_stats *stats(const struct vswitch *sw,
@@ -385,6 +402,60 @@ static void test_frame_lengths(void **state)
 	assert_int_equal(stats(&f->sw, f->a)->tx_spoofed, 0);
 }
 
+/* A GSO frame (a TCP segment of up to 64 KiB that its receiver takes
+ * whole) may carry a 65535-byte packet; it goes where any frame would, and
+ * the other rules hold for it as well. */
+static void test_gso_frames(void **state)
+{
+	struct fixture *f = *state;
+	struct vswitch_dest d;
+
+	assert_int_equal(VSWITCH_GSO_FRAME_MAX, 14 + 65535);
+	assert_int_equal(VSWITCH_GSO_FRAME_MAX_TAGGED, 14 + 4 + 65535);
+	assert_int_equal(send_gso(&f->sw, f->a, mac_b, mac_a, 0x0800, 65549, &d),
+			 VSWITCH_FORWARD);
+	assert_dest(&d, 1, f->b);
+	assert_int_equal(send_gso(&f->sw, f->a, mac_c, mac_a, 0x86dd, 30000, &d),
+			 VSWITCH_FORWARD);
+	assert_dest(&d, 1, f->c);
+	/* Short ones too: GSO says how to cut, not how long. */
+	assert_int_equal(send_gso(&f->sw, f->a, mac_b, mac_a, 0x0800, 14, &d),
+			 VSWITCH_FORWARD);
+	/* Flooded like any frame (whoever cannot take GSO is the device
+	 * model's to find). */
+	assert_int_equal(send_gso(&f->sw, f->a, mac_unknown, mac_a, 0x0800, 9000,
+				  &d),
+			 VSWITCH_FORWARD);
+	assert_dest(&d, 2, f->b, f->c);
+	assert_int_equal(send_gso(&f->sw, f->a, mac_b, mac_a, 0x0800, 65550, &d),
+			 VSWITCH_DROP_OVERSIZE);
+	assert_int_equal(d.count, 0);
+	/* Tagged: 4 bytes more. */
+	assert_int_equal(send_gso(&f->sw, f->a, mac_b, mac_a, 0x8100, 65553, &d),
+			 VSWITCH_FORWARD);
+	assert_int_equal(send_gso(&f->sw, f->a, mac_b, mac_a, 0x88a8, 65554, &d),
+			 VSWITCH_DROP_OVERSIZE);
+	/* The rest of the rules hold. */
+	assert_int_equal(send_gso(&f->sw, f->a, mac_b, mac_a, 0x0800, 13, &d),
+			 VSWITCH_DROP_RUNT);
+	assert_int_equal(send_gso(&f->sw, f->a, mac_b, mac_c, 0x0800, 20000, &d),
+			 VSWITCH_DROP_SPOOFED);
+	assert_int_equal(d.count, 0);
+	assert_int_equal(send_gso(&f->sw, f->a, mac_a, mac_a, 0x0800, 20000, &d),
+			 VSWITCH_FORWARD);
+	assert_int_equal(d.count, 0);
+	/* A frame that is not GSO keeps its 1514: the same length is
+	 * oversize without the flag. */
+	assert_int_equal(send(&f->sw, f->a, mac_b, mac_a, 0x0800, 30000, &d),
+			 VSWITCH_DROP_OVERSIZE);
+	assert_int_equal(stats(&f->sw, f->a)->tx_packets, 6);
+	assert_int_equal(stats(&f->sw, f->a)->tx_bytes,
+			 65549 + 30000 + 14 + 9000 + 65553 + 20000);
+	assert_int_equal(stats(&f->sw, f->a)->tx_oversize, 3);
+	assert_int_equal(stats(&f->sw, f->a)->tx_runt, 1);
+	assert_int_equal(stats(&f->sw, f->a)->tx_spoofed, 1);
+}
+
 static void test_unattached_in_port(void **state)
 {
 	struct fixture *f = *state;
@@ -474,6 +545,7 @@ int main(void)
 		cmocka_unit_test(test_flood_full_switch),
 		T(test_spoofed_source),
 		T(test_frame_lengths),
+		T(test_gso_frames),
 		T(test_unattached_in_port),
 		T(test_device_model_reports),
 		T(test_switches_are_separate),
